@@ -1,0 +1,38 @@
+/** Grouped bars: several models side by side, one group per attack (the paper's tables as a chart). */
+import { axisStyle, baseOption, COLORS, type ChartBuildOptions } from './theme';
+
+export interface ModelComparisonData {
+  /** Column names: "Clean", attack names, "Worst case". */
+  columns: string[];
+  /** One row per model; accuracies are fractions in [0,1] aligned with `columns` (null: not run). */
+  models: { name: string; accuracies: (number | null)[] }[];
+}
+
+export function modelComparisonOption(data: ModelComparisonData, opts: ChartBuildOptions = {}) {
+  return {
+    ...baseOption(opts),
+    grid: { left: 56, right: 16, top: opts.title ? 56 : 36, bottom: 48 },
+    legend: { top: opts.title ? 24 : 0, right: 0, textStyle: { color: COLORS.muted } },
+    tooltip: { trigger: 'axis' as const, axisPointer: { type: 'shadow' as const } },
+    xAxis: {
+      type: 'category' as const,
+      data: data.columns,
+      ...axisStyle(),
+      axisLabel: { color: COLORS.muted, interval: 0, fontSize: 11 },
+    },
+    yAxis: {
+      type: 'value' as const,
+      name: 'accuracy (%)',
+      min: 0,
+      max: 100,
+      ...axisStyle(),
+    },
+    series: data.models.map((m) => ({
+      type: 'bar' as const,
+      name: m.name,
+      barMaxWidth: 28,
+      data: m.accuracies.map((a) => (a === null ? null : Math.round(a * 1000) / 10)),
+      label: { show: data.models.length <= 3, position: 'top' as const, fontSize: 10 },
+    })),
+  };
+}
