@@ -1,0 +1,253 @@
+/**
+ * Input schemas (zod 4) for every call of `DmatApi`. Main validates each payload with
+ * `parseApiInput` before it reaches the engine; the renderer may reuse them for forms.
+ * The `satisfies` clause makes the compiler check every schema against the interface.
+ */
+import { z } from 'zod';
+import type {
+  ApiErrorPayload,
+  DmatCallInput,
+  DmatCallName,
+  SuiteDefinition,
+  TrainingConfig,
+} from './api';
+
+const id = z.string().min(1, 'expected a non-empty id');
+const nonEmpty = z.string().min(1, 'expected a non-empty string');
+const positiveInt = z.number().int('expected an integer').positive('expected a number > 0');
+const nonNegativeInt = z.number().int('expected an integer').min(0, 'expected a number ≥ 0');
+const finiteNonNegative = z.number().finite().min(0, 'expected a number ≥ 0');
+const empty = z.strictObject({}).optional();
+const optionValue = z.union([z.string(), z.number(), z.boolean()]);
+
+const split = z.enum(['train', 'test']);
+const jobStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
+const trainingMethod = z.enum(['normal', 'at', 'omat', 'dmat', 'trades', 'dmat-trades']);
+
+export const suiteAttackSpecSchema = z.strictObject({
+  preset: nonEmpty,
+  label: nonEmpty.optional(),
+  eps: finiteNonNegative.optional(),
+  stepSize: finiteNonNegative.optional(),
+  steps: positiveInt.optional(),
+  options: z.record(z.string(), optionValue).optional(),
+});
+
+export const sweepSpecSchema = z.strictObject({
+  preset: nonEmpty,
+  eps: z.array(finiteNonNegative).min(1, 'expected at least one budget'),
+});
+
+/** A suite as data; user JSON suite files are checked against this. */
+export const suiteDefinitionSchema = z
+  .strictObject({
+    name: nonEmpty,
+    description: z.string().optional(),
+    attacks: z.array(suiteAttackSpecSchema).min(1, 'a suite needs at least one attack'),
+    sweeps: z.array(sweepSpecSchema).optional(),
+  })
+  .superRefine((suite, ctx) => {
+    const seen = new Map<string, number>();
+    suite.attacks.forEach((a, i) => {
+      const label = a.label ?? a.preset;
+      const first = seen.get(label);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['attacks', i, a.label ? 'label' : 'preset'],
+          message: `duplicate column "${label}" (also attacks.${first}); give one a distinct "label"`,
+        });
+      } else seen.set(label, i);
+    });
+  }) satisfies z.ZodType<SuiteDefinition>;
+
+const budgetConfig = z.strictObject({
+  eps: finiteNonNegative,
+  stepSize: finiteNonNegative,
+  steps: positiveInt,
+});
+
+export const trainingConfigSchema = z.strictObject({
+  method: trainingMethod,
+  datasetId: id,
+  architecture: nonEmpty.optional(),
+  width: z.number().positive().optional(),
+  initModelId: id.optional(),
+  name: z.string().optional(),
+  epochs: positiveInt,
+  batchSize: positiveInt,
+  samples: positiveInt.optional(),
+  lrKnots: z
+    .array(z.strictObject({ epoch: finiteNonNegative, value: finiteNonNegative }))
+    .min(1, 'expected at least one learning-rate knot'),
+  momentum: z.number().min(0).max(1),
+  weightDecay: finiteNonNegative,
+  imageAttack: budgetConfig.optional(),
+  latentAttack: budgetConfig.extend({ kind: z.enum(['om-pgd', 'om-fgsm']).optional() }).optional(),
+  tradesBeta: finiteNonNegative.optional(),
+  validationSamples: nonNegativeInt,
+  seed: nonNegativeInt,
+}) satisfies z.ZodType<TrainingConfig>;
+
+const removeInput = z.strictObject({ id, deleteFiles: z.boolean().optional() });
+const idInput = z.strictObject({ id });
+
+export const apiInputSchemas = {
+  getAppInfo: empty,
+  getBackend: empty,
+
+  listModels: z.strictObject({ kind: z.enum(['classifier', 'generator']).optional() }).optional(),
+  getModel: idInput,
+  importModel: z.strictObject({
+    path: nonEmpty,
+    name: nonEmpty.optional(),
+    copy: z.boolean().optional(),
+  }),
+  removeModel: removeInput,
+  listDatasets: empty,
+  getDataset: idInput,
+  importDataset: z.strictObject({
+    path: nonEmpty,
+    name: nonEmpty.optional(),
+    copy: z.boolean().optional(),
+  }),
+  removeDataset: removeInput,
+  previewDataset: z.strictObject({
+    datasetId: id,
+    split,
+    offset: nonNegativeInt.optional(),
+    limit: positiveInt.max(256).optional(),
+  }),
+  buildDataset: z.strictObject({
+    generatorModelId: id,
+    imagesPath: nonEmpty,
+    name: nonEmpty,
+    steps: positiveInt.optional(),
+    learningRate: z.number().positive().optional(),
+    lambdaL1: finiteNonNegative.optional(),
+    featureModelId: id.optional(),
+    seed: nonNegativeInt.optional(),
+  }),
+
+  listAttackPresets: empty,
+  listSuites: empty,
+  validateSuite: z.strictObject({ suite: suiteDefinitionSchema }),
+
+  startAudit: z.strictObject({
+    modelId: id,
+    datasetId: id,
+    suite: z.union([nonEmpty, suiteDefinitionSchema]),
+    split: split.optional(),
+    images: z.enum(['on-manifold', 'natural']).optional(),
+    samples: positiveInt.optional(),
+    batchSize: positiveInt.max(4096).optional(),
+    seed: nonNegativeInt.optional(),
+    workers: positiveInt.max(64).optional(),
+    galleryPerAttack: nonNegativeInt.max(64).optional(),
+    sanityChecks: z.boolean().optional(),
+  }),
+  cancelAudit: idInput,
+  listAudits: z
+    .strictObject({
+      modelId: id.optional(),
+      datasetId: id.optional(),
+      limit: positiveInt.optional(),
+    })
+    .optional(),
+  getAudit: idInput,
+  getAttackResults: idInput,
+  getSampleOutcomes: z.strictObject({
+    auditId: id,
+    offset: nonNegativeInt.optional(),
+    limit: positiveInt.max(10_000).optional(),
+    onlyFailures: z.boolean().optional(),
+    attackKeys: z.array(nonEmpty).optional(),
+  }),
+  worstCase: z.strictObject({
+    auditId: id,
+    attackKeys: z.array(nonEmpty),
+    includeClean: z.boolean().optional(),
+  }),
+  getGallery: z.strictObject({
+    auditId: id,
+    attackKey: nonEmpty.optional(),
+    limit: positiveInt.optional(),
+  }),
+
+  trainingDefaults: z.strictObject({ method: trainingMethod, datasetId: id.optional() }),
+  estimateTraining: z.strictObject({ config: trainingConfigSchema }),
+  startRun: z.strictObject({ config: trainingConfigSchema }),
+  cancelRun: idInput,
+  resumeRun: idInput,
+  listRuns: z
+    .strictObject({ status: jobStatus.optional(), limit: positiveInt.optional() })
+    .optional(),
+  getRun: idInput,
+  getRunMetrics: z.strictObject({
+    runId: id,
+    scope: z.enum(['step', 'epoch']).optional(),
+    names: z.array(nonEmpty).optional(),
+    afterStep: z.number().int().optional(),
+  }),
+
+  exportReport: z.strictObject({
+    auditIds: z.array(id).min(1, 'expected at least one audit id'),
+    format: z.enum(['pdf', 'json']),
+    outPath: nonEmpty.optional(),
+    title: z.string().optional(),
+  }),
+  listReports: z.strictObject({ auditId: id.optional() }).optional(),
+  getReportFile: idInput,
+
+  searchHistory: z
+    .strictObject({
+      text: z.string().optional(),
+      kind: z.enum(['audit', 'run']).optional(),
+      status: jobStatus.optional(),
+      limit: positiveInt.max(1000).optional(),
+      offset: nonNegativeInt.optional(),
+    })
+    .optional(),
+  deleteHistoryEntry: z.strictObject({ kind: z.enum(['audit', 'run']), id }),
+
+  listJobs: z.strictObject({ active: z.boolean().optional() }).optional(),
+  cancelJob: z.strictObject({ jobId: id }),
+} satisfies { [K in DmatCallName]: z.ZodType<DmatCallInput<K>> };
+
+/** Every request/response call, in one list (IPC and HTTP adapters register from it). */
+export const DMAT_CALLS = Object.keys(apiInputSchemas) as DmatCallName[];
+
+/** A rejected input: carries the field path so every face can name it. */
+export class ApiInputError extends Error {
+  readonly code = 'invalid-input' as const;
+  constructor(
+    message: string,
+    readonly field: string | undefined,
+  ) {
+    super(message);
+    this.name = 'ApiInputError';
+  }
+  toPayload(): ApiErrorPayload {
+    return { code: this.code, message: this.message, field: this.field };
+  }
+}
+
+/** Human form of a zod error: "field.path: what was expected" (first issue, plus a count). */
+export function describeZodError(
+  err: z.ZodError,
+  root?: string,
+): { message: string; field?: string } {
+  const issue = err.issues[0];
+  const field = [root, ...issue.path.map(String)].filter(Boolean).join('.') || undefined;
+  const more = err.issues.length > 1 ? ` (and ${err.issues.length - 1} more problem(s))` : '';
+  return { message: `${field ? `${field}: ` : ''}${issue.message}${more}`, field };
+}
+
+/** Validate one call's input; throws ApiInputError naming the call and the field. */
+export function parseApiInput<K extends DmatCallName>(name: K, input: unknown): DmatCallInput<K> {
+  const schema = apiInputSchemas[name] as z.ZodType<DmatCallInput<K>>;
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const { message, field } = describeZodError(parsed.error);
+  throw new ApiInputError(`${name}: ${message}`, field);
+}
