@@ -1,0 +1,37 @@
+/** Electron build: main process, sandboxed preload, and the Vue renderer. */
+import { defineConfig } from 'electron-vite';
+import vue from '@vitejs/plugin-vue';
+import { fileURLToPath } from 'node:url';
+
+const shared = fileURLToPath(new URL('./src/shared', import.meta.url));
+
+export default defineConfig({
+  main: {
+    resolve: { alias: { '@shared': shared } },
+    build: {
+      outDir: 'out/main',
+      rollupOptions: { input: { index: 'src/main/index.ts' } },
+    },
+  },
+  preload: {
+    resolve: { alias: { '@shared': shared } },
+    build: {
+      outDir: 'out/preload',
+      // A sandboxed preload cannot require() local chunks: emit one self-contained CommonJS file.
+      rollupOptions: {
+        input: { index: 'src/preload/index.ts' },
+        output: { format: 'cjs', entryFileNames: '[name].cjs', inlineDynamicImports: true },
+      },
+    },
+  },
+  renderer: {
+    root: 'src/renderer',
+    resolve: { alias: { '@shared': shared } },
+    plugins: [vue()],
+    build: {
+      outDir: 'out/renderer',
+      rollupOptions: { input: { index: 'src/renderer/index.html' } },
+      chunkSizeWarningLimit: 1500,
+    },
+  },
+});

@@ -1,0 +1,66 @@
+/**
+ * Native dialogs: the only way the desktop renderer reaches the file system. The renderer asks,
+ * the user answers, and only the path the user chose goes to the API.
+ */
+import type { BrowserWindow, Dialog, IpcMain } from 'electron';
+import { z } from 'zod';
+import type { DmatApi } from '../../shared/api';
+import { apiInputSchemas, ApiInputError, describeZodError } from '../../shared/api-schemas';
+import { IPC } from '../../shared/bridge';
+import { guarded, type SenderCheck } from './api-handlers';
+
+const chooseInput = z.strictObject({ what: z.enum(['model', 'dataset']) });
+const saveInput = apiInputSchemas.exportReport.omit({ outPath: true });
+
+function parse<T>(schema: z.ZodType<T>, input: unknown, call: string): T {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const { message, field } = describeZodError(r.error);
+  throw new ApiInputError(`${call}: ${message}`, field);
+}
+
+export function setupDialogHandlers(
+  ipcMain: IpcMain,
+  dialog: Dialog,
+  api: DmatApi,
+  windowOf: (senderId: number) => BrowserWindow | null,
+  isTrusted: SenderCheck,
+) {
+  ipcMain.handle(
+    IPC.chooseImportFolder,
+    guarded(isTrusted, async (event, input) => {
+      const { what } = parse(chooseInput, input, 'chooseImportFolder');
+      const win = windowOf(event.sender.id);
+      const opts = {
+        title: what === 'model' ? 'Import a model folder' : 'Import an on-manifold dataset folder',
+        properties: ['openDirectory' as const],
+        message:
+          what === 'model'
+            ? 'A folder with model.json, its weight files and dmat-model.json'
+            : 'A folder with manifest.json and its NPY arrays',
+      };
+      const res = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+      return res.canceled || res.filePaths.length === 0 ? null : res.filePaths[0];
+    }),
+  );
+  ipcMain.handle(
+    IPC.saveReportAs,
+    guarded(isTrusted, async (event, input) => {
+      const req = parse(saveInput, input, 'saveReportAs');
+      const win = windowOf(event.sender.id);
+      const ext = req.format === 'pdf' ? 'pdf' : 'json';
+      const opts = {
+        title: 'Save robustness report',
+        defaultPath: `dmat-report.${ext}`,
+        filters: [{ name: ext.toUpperCase(), extensions: [ext] }],
+      };
+      const res = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts);
+      if (res.canceled || !res.filePath) return null;
+      return api.exportReport({ ...req, outPath: res.filePath });
+    }),
+  );
+  return () => {
+    ipcMain.removeHandler(IPC.chooseImportFolder);
+    ipcMain.removeHandler(IPC.saveReportAs);
+  };
+}
