@@ -1,0 +1,16 @@
+/**
+ * Errors for bad data files. They carry the file and, where known, the field, and their message
+ * starts with the file so the user sees at once what to fix. `name` is "UserError" because that
+ * is what every face (CLI, API) recognises as a user mistake rather than a crash.
+ */
+export class DataError extends Error {
+  readonly file: string;
+  readonly field?: string;
+
+  constructor(file: string, message: string, field?: string) {
+    super(`${file}${field ? ` (${field})` : ''}: ${message}`);
+    this.name = 'UserError';
+    this.file = file;
+    this.field = field;
+  }
+}
