@@ -57,6 +57,16 @@ export interface AppInfo {
   /** Schema version of the SQLite database. */
   schemaVersion: number;
   backend: BackendInfo;
+  /** Built-in classifier architectures a run can start from (the wizard's choices). */
+  architectures?: ArchitectureInfo[];
+}
+
+export interface ArchitectureInfo {
+  /** Id used in TrainingConfig.architecture, e.g. "small-cnn". */
+  id: string;
+  name: string;
+  description: string;
+  suggestedInputShape: number[];
 }
 
 // ───────────────────────────── library: models and datasets ─────────────────────────────
