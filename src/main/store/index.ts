@@ -1,0 +1,113 @@
+/**
+ * The store: one SQLite database, one module per table family. Multi-row writes that belong
+ * together (an audit's results) go through one transaction here, so a reader never sees half.
+ */
+import type { AttackResultInfo, AuditDetail, SanityFlag, SweepCurve } from '../../shared/api';
+import type { AuditOutcomes } from '../engine/audit/outcomes';
+import { attackResultsTable } from './attack-results';
+import { auditsTable } from './audits';
+import { checkpointsTable } from './checkpoints';
+import { openDatabase, type Db } from './database';
+import { datasetsTable } from './datasets';
+import { galleryTable, type GalleryImageRecord } from './gallery';
+import { historyView } from './history';
+import { jobsTable } from './jobs';
+import { schemaVersion } from './migrate';
+import { modelsTable } from './models';
+import { databasePath } from './paths';
+import { reportsTable } from './reports';
+import { runMetricsTable } from './run-metrics';
+import { runsTable } from './runs';
+import { sampleOutcomesTable } from './sample-outcomes';
+import { sanityFlagsTable } from './sanity-flags';
+import { sweepsTable } from './sweeps';
+
+export interface AuditResults {
+  standardAccuracy: number;
+  worstCaseAccuracy: number;
+  durationMs: number;
+  attacks: AttackResultInfo[];
+  outcomes: AuditOutcomes;
+  gallery?: GalleryImageRecord[];
+  sanityFlags?: SanityFlag[];
+  curves?: SweepCurve[];
+  reproducibility?: Record<string, string | number>;
+}
+
+export class Store {
+  readonly models;
+  readonly datasets;
+  readonly audits;
+  readonly attackResults;
+  readonly outcomes;
+  readonly gallery;
+  readonly sanityFlags;
+  readonly sweeps;
+  readonly runs;
+  readonly runMetrics;
+  readonly checkpoints;
+  readonly reports;
+  readonly jobs;
+  readonly history;
+
+  constructor(
+    readonly db: Db,
+    readonly path: string,
+  ) {
+    this.models = modelsTable(db);
+    this.datasets = datasetsTable(db);
+    this.audits = auditsTable(db);
+    this.attackResults = attackResultsTable(db);
+    this.outcomes = sampleOutcomesTable(db);
+    this.gallery = galleryTable(db);
+    this.sanityFlags = sanityFlagsTable(db);
+    this.sweeps = sweepsTable(db);
+    this.runs = runsTable(db);
+    this.runMetrics = runMetricsTable(db);
+    this.checkpoints = checkpointsTable(db);
+    this.reports = reportsTable(db);
+    this.jobs = jobsTable(db);
+    this.history = historyView(db);
+  }
+
+  get schemaVersion(): number {
+    return schemaVersion(this.db);
+  }
+
+  /** Everything an audit produced, in one transaction; the audit is marked done last. */
+  saveAuditResults(auditId: string, r: AuditResults): void {
+    this.db.transaction(() => {
+      r.attacks.forEach((a, i) => this.attackResults.insert(auditId, i, a));
+      this.outcomes.insert(auditId, r.outcomes);
+      for (const g of r.gallery ?? []) this.gallery.insert(auditId, g);
+      for (const f of r.sanityFlags ?? []) this.sanityFlags.insert(auditId, f);
+      for (const c of r.curves ?? []) this.sweeps.insert(auditId, c);
+      this.audits.finish(auditId, {
+        status: 'done',
+        standardAccuracy: r.standardAccuracy,
+        worstCaseAccuracy: r.worstCaseAccuracy,
+        durationMs: r.durationMs,
+        reproducibility: r.reproducibility,
+      });
+    })();
+  }
+
+  auditDetail(auditId: string): AuditDetail {
+    const { batchSize: _b, workers: _w, ...summary } = this.audits.get(auditId);
+    return {
+      ...summary,
+      attacks: this.attackResults.list(auditId),
+      sanityFlags: this.sanityFlags.list(auditId),
+      curves: this.sweeps.list(auditId),
+    };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Open (creating and migrating as needed) the store at `file`, default `$DMAT_HOME/dmat.sqlite`. */
+export function openStore(file: string = databasePath()): Store {
+  return new Store(openDatabase(file), file);
+}
