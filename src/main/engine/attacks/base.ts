@@ -72,27 +72,41 @@ export abstract class AttackBase implements Attack {
     budget: Budget,
     options: AttackOptions = {},
   ): Promise<AttackResult> {
+    const out = await this.craft(ctx, batch, budget, options);
+    const predicted = tf.tidy(() =>
+      tf.argMax(ctx.classifier.logits(out.xAdv, { training: false }), 1),
+    );
+    const predictedArr = Array.from(await predicted.data());
+    const norms = Array.from(await out.norms.data());
+    const labels = await batch.y.data();
+    tf.dispose([predicted, out.norms]);
+    return {
+      xAdv: out.xAdv,
+      wAdv: out.wAdv,
+      predicted: predictedArr,
+      success: predictedArr.map((p, i) => p !== labels[i]),
+      perturbationNorm: norms,
+    };
+  }
+
+  /**
+   * The adversarial batch without classifying it (what adversarial training needs): validated,
+   * projected onto the threat model, clipped to [0,1], with per-sample norms. Caller disposes.
+   */
+  async craft(
+    ctx: AttackContext,
+    batch: AttackBatch,
+    budget: Budget,
+    options: AttackOptions = {},
+  ): Promise<Enforced> {
     this.validate(ctx, batch, budget);
     const resolved = this.resolveBudget(budget);
     const proposal = await this.run(ctx, batch, resolved, options);
     try {
-      const out = tf.tidy(() => {
+      return tf.tidy(() => {
         const e = this.enforce(ctx, batch, resolved, proposal);
-        const xAdv = tf.clipByValue(e.xAdv, 0, 1) as tf.Tensor4D;
-        const predicted = tf.argMax(ctx.classifier.logits(xAdv, { training: false }), 1);
-        return { xAdv, wAdv: e.wAdv, norms: e.norms, predicted };
+        return { xAdv: tf.clipByValue(e.xAdv, 0, 1) as tf.Tensor4D, wAdv: e.wAdv, norms: e.norms };
       });
-      const predicted = Array.from(await out.predicted.data());
-      const norms = Array.from(await out.norms.data());
-      const labels = await batch.y.data();
-      tf.dispose([out.predicted, out.norms]);
-      return {
-        xAdv: out.xAdv,
-        wAdv: out.wAdv,
-        predicted,
-        success: predicted.map((p, i) => p !== labels[i]),
-        perturbationNorm: norms,
-      };
     } finally {
       tf.dispose([proposal.xAdv, proposal.wAdv].filter((t) => t !== undefined));
     }
