@@ -1,0 +1,109 @@
+/**
+ * Accuracy per attack: the shared bar chart (clean, each attack, worst case) and a table with the
+ * counts behind every percentage, the drop from clean accuracy and the time each attack took.
+ */
+import { attackAccuracyOption } from '../../../../shared/charts';
+import { formatAccuracy, formatBudget, formatCount, formatDuration } from '../format';
+import { INK, type ReportLayout } from '../layout';
+import { drawChart } from '../svg-chart';
+import { drawTable, type TableRow } from '../table';
+import type { ReportData } from '../types';
+import { weakestAttack } from './title';
+
+export const CHART_FONTS = { regular: 'regular', bold: 'bold' };
+
+/** Draws a shared-builder chart at full text width, on a new page if it would be cut. */
+export function chartBlock(
+  layout: ReportLayout,
+  option: object,
+  height: number,
+  caption: string,
+): void {
+  layout.ensure(height + 22);
+  drawChart(layout.doc, option, layout.left, layout.y, layout.width, height, CHART_FONTS);
+  layout.y += height + 4;
+  layout.setFont('regular', 8.5, INK.muted);
+  layout.doc.text(caption, layout.left, layout.y, { width: layout.width, align: 'center' });
+  layout.space(12);
+}
+
+function drop(clean: number, acc: number): string {
+  const points = (clean - acc) * 100;
+  return `${points >= 0 ? '−' : '+'}${Math.abs(points).toFixed(2)} pts`;
+}
+
+export function accuracySection(layout: ReportLayout, data: ReportData): void {
+  layout.heading('Accuracy per attack', 300);
+  const weakest = weakestAttack(data);
+  layout.paragraph(
+    `Clean accuracy is ${formatAccuracy(data.clean.accuracy)}. ` +
+      (weakest
+        ? `The strongest single attack is ${weakest.name} (${formatAccuracy(weakest.accuracy)}). `
+        : '') +
+      `A sample counts as robust in the worst case only if every attack marked “in worst case” left ` +
+      `it correctly classified: ${formatAccuracy(data.worstCase.accuracy)}.`,
+    { color: '#3e4c59' },
+  );
+  const option = attackAccuracyOption({
+    standardAccuracy: data.clean.accuracy,
+    worstCaseAccuracy: data.worstCase.accuracy,
+    attacks: data.attacks.map((a) => ({ name: a.name, accuracy: a.accuracy })),
+  });
+  chartBlock(
+    layout,
+    option,
+    230,
+    layout.figureCaption('Accuracy under each attack (green: clean, red: per-sample worst case).'),
+  );
+
+  const rows: TableRow[] = [
+    {
+      cells: [
+        'Clean (standard)',
+        '—',
+        formatCount(data.clean.correct, data.clean.total),
+        formatAccuracy(data.clean.accuracy),
+        '—',
+        '—',
+      ],
+    },
+    ...data.attacks.map((a) => ({
+      cells: [
+        a.name,
+        formatBudget(a.eps, a.unit, a.norm),
+        formatCount(a.correct, a.total),
+        {
+          text: formatAccuracy(a.accuracy),
+          bold: a === weakest,
+          color: a === weakest ? INK.bad : undefined,
+        },
+        drop(data.clean.accuracy, a.accuracy),
+        formatDuration(a.timeMs),
+      ],
+    })),
+    {
+      bold: true,
+      fill: '#fdf0f0',
+      cells: [
+        'Worst case',
+        `${data.worstCase.attackIds.length} attacks`,
+        formatCount(data.worstCase.correct, data.worstCase.total),
+        { text: formatAccuracy(data.worstCase.accuracy), color: INK.bad },
+        drop(data.clean.accuracy, data.worstCase.accuracy),
+        '—',
+      ],
+    },
+  ];
+  drawTable(layout, {
+    caption: layout.tableCaption('Accuracy per attack'),
+    columns: [
+      { header: 'Attack', weight: 2.1 },
+      { header: 'Budget', weight: 2.2 },
+      { header: 'Correct / total', weight: 1.9, align: 'right' },
+      { header: 'Accuracy', weight: 1.3, align: 'right' },
+      { header: 'vs clean', weight: 1.6, align: 'right' },
+      { header: 'Time', weight: 1.4, align: 'right' },
+    ],
+    rows,
+  });
+}

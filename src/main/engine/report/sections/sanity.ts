@@ -1,0 +1,49 @@
+/** Sanity checks (gradient masking and evaluation quality), each with its status and one sentence. */
+import { INK, type ReportLayout } from '../layout';
+import { drawTable } from '../table';
+import type { ReportData, SanitySeverity } from '../types';
+
+const STATUS: Record<SanitySeverity, { label: string; color: string; order: number }> = {
+  fail: { label: 'FAIL', color: INK.bad, order: 0 },
+  warning: { label: 'WARNING', color: INK.warn, order: 1 },
+  info: { label: 'INFO', color: INK.muted, order: 2 },
+  pass: { label: 'PASS', color: INK.good, order: 3 },
+};
+
+export function sanitySection(layout: ReportLayout, data: ReportData): void {
+  layout.heading('Sanity checks', 120);
+  if (data.sanity.length === 0) {
+    layout.paragraph(
+      'No sanity checks were recorded for this audit, so gradient masking was not tested: treat ' +
+        'the robust accuracies above as upper bounds.',
+      { color: INK.warn },
+    );
+    return;
+  }
+  const problems = data.sanity.filter((f) => f.severity === 'fail' || f.severity === 'warning');
+  layout.paragraph(
+    problems.length === 0
+      ? 'Every check passed: no sign of gradient masking or a broken evaluation.'
+      : `${problems.length} check${problems.length === 1 ? '' : 's'} raised a flag: the robust ` +
+          'accuracies may overestimate the true robustness until the flags are resolved.',
+    { color: '#3e4c59' },
+  );
+  const sorted = [...data.sanity].sort(
+    (a, b) => STATUS[a.severity].order - STATUS[b.severity].order,
+  );
+  drawTable(layout, {
+    caption: layout.tableCaption('Sanity checks'),
+    columns: [
+      { header: 'Status', weight: 1.3 },
+      { header: 'Check', weight: 2.4 },
+      { header: 'Explanation', weight: 5.5 },
+    ],
+    rows: sorted.map((f) => ({
+      cells: [
+        { text: STATUS[f.severity].label, bold: true, color: STATUS[f.severity].color },
+        f.title,
+        f.explanation,
+      ],
+    })),
+  });
+}

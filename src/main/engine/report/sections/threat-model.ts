@@ -1,0 +1,47 @@
+/** Threat-model table: every attack with its budget, steps, step size and the unit they are in. */
+import { budgetSymbol, formatEps, formatNorm } from '../format';
+import type { ReportLayout } from '../layout';
+import { drawTable } from '../table';
+import type { ReportData } from '../types';
+
+export function threatModelSection(layout: ReportLayout, data: ReportData): void {
+  layout.heading('Threat model');
+  layout.paragraph(
+    'All attacks are untargeted and maximise the classification loss on the true label. ' +
+      'Image-space budgets (ε) are in [0,1] pixel units, so 4/255 is 4/255 of the full intensity ' +
+      'range; on-manifold budgets (η) are in the latent units of the generator. Step sizes are in ' +
+      'the same unit as the budget of their row.',
+    { color: '#3e4c59' },
+  );
+  drawTable(layout, {
+    caption: layout.tableCaption('Attacks in this audit'),
+    columns: [
+      { header: 'Attack', weight: 1.9 },
+      { header: 'Space', weight: 1.5 },
+      { header: 'Norm', weight: 1.05 },
+      { header: 'Budget', weight: 1.6, align: 'right' },
+      { header: 'Unit', weight: 2.0 },
+      { header: 'Steps', weight: 1.1, align: 'right' },
+      { header: 'Step size', weight: 1.4, align: 'right' },
+      { header: 'Random start', weight: 1.4, align: 'center' },
+      { header: 'Worst case', weight: 1.2, align: 'center' },
+    ],
+    fontSize: 8.5,
+    rows: data.attacks.map((a) => ({
+      cells: [
+        a.seen ? a.name : `${a.name} (unseen)`,
+        a.space === 'latent' ? 'latent (f∘g)' : 'image',
+        formatNorm(a.norm),
+        `${budgetSymbol(a.space)} = ${formatEps(a.eps, a.unit, a.norm)}`,
+        a.unit,
+        a.steps === undefined ? '—' : String(a.steps),
+        a.stepSize === undefined ? '—' : formatEps(a.stepSize, a.unit, a.norm),
+        a.randomStart === undefined ? '—' : a.randomStart ? 'yes' : 'no',
+        a.inWorstCase ? 'yes' : 'no',
+      ],
+    })),
+  });
+  const notes = data.attacks.filter((a) => a.budgetNote);
+  for (const a of notes)
+    layout.paragraph(`${a.name}: ${a.budgetNote}`, { size: 8.5, color: '#616e7c', after: 2 });
+}
