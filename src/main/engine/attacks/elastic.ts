@@ -1,0 +1,155 @@
+/**
+ * Elastic attack (Kang et al. 2019, "Testing robustness against unforeseen adversaries").
+ *
+ * Threat model: a smooth local deformation. A flow field (B, H, W, 2) starts U[−ε, ε], is smoothed
+ * by a 25×25 Gaussian (σ = 3, reflect padding; separable, so two 25-tap passes) and moves every
+ * output pixel's sampling point; the image is resampled bilinearly (zeros outside the image).
+ * Signed steps on the raw flow, clipped to ±ε.
+ *
+ * Units: ε and stepSize in pixels of displacement (the reference stores ε·2/H in grid units, the
+ * same thing); DMAT ε = 0.5 px, step ε/√200, 200 steps. The flow is never scaled with the image
+ * size. Any H×W (the smoothing radius shrinks to fit images under 13 px), 1 or 3 channels.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  ParametricAttack,
+  signedStep,
+  uniformTensor,
+  type ParametricProblem,
+  type ResolvedBudget,
+} from './parametric-attack';
+import type { AttackOptions } from './types';
+
+export const ELASTIC_KERNEL_SIZE = 25;
+export const ELASTIC_KERNEL_SIGMA = 3;
+
+/** Normalised 1-D Gaussian taps of radius r. */
+export function gaussianTaps(radius: number, sigma: number): Float32Array {
+  const taps = new Float32Array(2 * radius + 1);
+  let sum = 0;
+  for (let i = -radius; i <= radius; i++) {
+    taps[i + radius] = Math.exp(-(i * i) / (2 * sigma * sigma));
+    sum += taps[i + radius];
+  }
+  return taps.map((t) => t / sum);
+}
+
+/**
+ * Gaussian smoothing of a flow [B,H,W,2] with reflect padding, as two 1-D convolutions (the 2-D
+ * normalised Gaussian is their product). Built from conv2d only: its input gradient exists on
+ * every backend.
+ */
+export function smoothFlow(
+  flow: tf.Tensor4D,
+  kernelSize = ELASTIC_KERNEL_SIZE,
+  sigma = ELASTIC_KERNEL_SIGMA,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, h, w, c] = flow.shape;
+    const radius = Math.min((kernelSize - 1) / 2, h - 1, w - 1);
+    if (radius < 1) return tf.clone(flow);
+    const taps = gaussianTaps(radius, sigma);
+    const k = 2 * radius + 1;
+    // One channel per conv: [B,H,W,C] → [B·C,H,W,1].
+    const planes = tf.reshape(tf.transpose(flow, [0, 3, 1, 2]), [b * c, h, w, 1]) as tf.Tensor4D;
+    const padded = tf.mirrorPad(
+      planes,
+      [
+        [0, 0],
+        [radius, radius],
+        [radius, radius],
+        [0, 0],
+      ],
+      'reflect',
+    );
+    const vertical = tf.conv2d(padded, tf.tensor4d(taps, [k, 1, 1, 1]), 1, 'valid');
+    const both = tf.conv2d(vertical, tf.tensor4d(taps, [1, k, 1, 1]), 1, 'valid');
+    return tf.transpose(tf.reshape(both, [b, c, h, w]), [0, 2, 3, 1]) as tf.Tensor4D;
+  });
+}
+
+/**
+ * Bilinear resampling of x at (row + flow[..., 1], col + flow[..., 0]) in pixels, zeros outside.
+ * Zero flow returns x exactly. Differentiable in the flow (the corner weights carry the gradient).
+ */
+export function warpBilinear(x: tf.Tensor4D, flow: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, h, w, c] = x.shape;
+    const rows = tf.reshape(tf.range(0, h, 1, 'float32'), [1, h, 1]);
+    const cols = tf.reshape(tf.range(0, w, 1, 'float32'), [1, 1, w]);
+    const [fx, fy] = tf.unstack(flow, 3) as tf.Tensor3D[];
+    const py = tf.add(rows, fy);
+    const px = tf.add(cols, fx);
+    // The corner positions are constants for the gradient (it flows through the weights only),
+    // so they are read back and rebuilt outside the tape: gather has no gradient for its indices.
+    const y0 = tf.tensor(Float32Array.from(py.dataSync(), Math.floor), py.shape);
+    const x0 = tf.tensor(Float32Array.from(px.dataSync(), Math.floor), px.shape);
+    const wy1 = tf.sub(py, y0);
+    const wx1 = tf.sub(px, x0);
+    const wy0 = tf.sub(1, wy1);
+    const wx0 = tf.sub(1, wx1);
+    const flat = tf.reshape(x, [b * h * w, c]);
+    const base = tf.reshape(tf.mul(tf.range(0, b, 1, 'float32'), h * w), [b, 1, 1]);
+    const corner = (yy: tf.Tensor, xx: tf.Tensor, weight: tf.Tensor): tf.Tensor => {
+      const inside = tf.logicalAnd(
+        tf.logicalAnd(tf.greaterEqual(yy, 0), tf.lessEqual(yy, h - 1)),
+        tf.logicalAnd(tf.greaterEqual(xx, 0), tf.lessEqual(xx, w - 1)),
+      );
+      // Integer-valued floats, exact below 2^24 pixels per batch; cast once for the gather.
+      const yi = tf.clipByValue(yy, 0, h - 1);
+      const xi = tf.clipByValue(xx, 0, w - 1);
+      const idx = tf.cast(tf.add(base, tf.add(tf.mul(yi, w), xi)), 'int32');
+      const values = tf.reshape(tf.gather(flat, tf.reshape(idx, [-1])), [b, h, w, c]);
+      const wt = tf.expandDims(tf.mul(weight, tf.cast(inside, 'float32')), 3);
+      return tf.mul(values, wt);
+    };
+    const y1 = tf.add(y0, 1);
+    const x1 = tf.add(x0, 1);
+    return tf.addN([
+      corner(y0, x0, tf.mul(wy0, wx0)),
+      corner(y0, x1, tf.mul(wy0, wx1)),
+      corner(y1, x0, tf.mul(wy1, wx0)),
+      corner(y1, x1, tf.mul(wy1, wx1)),
+    ]) as tf.Tensor4D;
+  });
+}
+
+/** The deformed image for a raw (unsmoothed) flow, in [0,1]. */
+export function applyElastic(x: tf.Tensor4D, rawFlow: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => tf.clipByValue(warpBilinear(x, smoothFlow(rawFlow)), 0, 1) as tf.Tensor4D);
+}
+
+export class ElasticAttack extends ParametricAttack {
+  readonly id = 'elastic';
+  readonly unit = 'attack-specific' as const;
+  /** Budget: L∞ of the raw flow in pixels. Measured: L∞ of x′ − x in [0,1] pixels. */
+  readonly norm = 'flow-linf-px';
+
+  constructor(name = 'Elastic') {
+    super(name);
+  }
+
+  protected defaultStepSize(eps: number, steps: number): number {
+    return eps / Math.sqrt(steps);
+  }
+
+  protected setup(
+    x: tf.Tensor4D,
+    budget: ResolvedBudget,
+    rng: () => number,
+    options: AttackOptions,
+  ): ParametricProblem {
+    const [b, h, w] = x.shape;
+    const { eps, stepSize } = budget;
+    const start =
+      options.randomStart === false
+        ? tf.zeros([b, h, w, 2])
+        : uniformTensor(rng, [b, h, w, 2], -eps, eps);
+    return {
+      params: [start],
+      render: ([f]) => applyElastic(x, f as tf.Tensor4D),
+      step: (ps, gs) => signedStep(ps, gs, stepSize),
+      project: ([f]) => [tf.clipByValue(f, -eps, eps)],
+    };
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Gabor attack (Kang et al. 2019, "Testing robustness against unforeseen adversaries"; noise from
+ * Co et al., procedural adversarial noise).
+ *
+ * Threat model: sparse Gabor noise. Each image gets one random 23×23 Gabor kernel (1..10 sides,
+ * σ = 0.1 + 0.3U, wavelength 3 + 2.75U, orientation πU), convolved with a sparse variable map
+ * (density 1/14, values in [−1, 1], the rest fixed at 0). The noise is contrast-normalised
+ * (spectral-variance normalisation, whose FFT round trip reduces to |n − mean|) and min-max scaled
+ * to [0,1]; x′ = clamp(x + ε·noise, 0, 1), the same noise on every channel. Signed steps on the
+ * sparse variables, clamped to [−1, 1].
+ *
+ * Units: ε in [0,1] pixel units (reference ε = 12.5 in [0,255] is 12.5/255 ≈ 0.049 here), so
+ * |x′ − x| ≤ ε; stepSize in variable units (reference 0.002236, 200 steps). Any H×W, 1 or 3 channels.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  ParametricAttack,
+  signedStep,
+  stopGradient,
+  type ParametricProblem,
+  type ResolvedBudget,
+} from './parametric-attack';
+import type { AttackOptions } from './types';
+
+export const GABOR_KERNEL_SIZE = 23;
+export const GABOR_DENSITY = 1 / 14;
+
+export interface GaborKernelParams {
+  sides: number;
+  sigma: number;
+  wavelength: number;
+  theta: number;
+}
+
+export function randomGaborParams(rng: () => number): GaborKernelParams {
+  return {
+    sides: 1 + Math.floor(rng() * 10),
+    sigma: 0.1 + 0.3 * rng(),
+    wavelength: 3 + (GABOR_KERNEL_SIZE / 4 - 3) * rng(),
+    theta: Math.PI * rng(),
+  };
+}
+
+/** A k×k Gabor kernel (sum over `sides` rotations), coordinates in [−0.5, 0.5]. */
+export function gaborKernel(p: GaborKernelParams, size = GABOR_KERNEL_SIZE): Float32Array {
+  const out = new Float32Array(size * size);
+  const s2 = (p.sigma + 1e-3) ** 2;
+  for (let side = 0; side < p.sides; side++) {
+    const th = p.theta + (Math.PI * side) / p.sides;
+    const [c, s] = [Math.cos(th), Math.sin(th)];
+    for (let i = 0; i < size; i++) {
+      const y = -0.5 + i / (size - 1);
+      for (let j = 0; j < size; j++) {
+        const x = -0.5 + j / (size - 1);
+        const rx = x * c + y * s;
+        const ry = -x * s + y * c;
+        out[i * size + j] +=
+          Math.exp(-0.5 * ((rx * rx) / s2 + (ry * ry) / s2)) *
+          Math.cos(2 * Math.PI * p.wavelength * rx);
+      }
+    }
+  }
+  return out;
+}
+
+/** Raw Gabor noise [B,H,W,1]: each sample's variable map convolved with its own kernel. */
+export function gaborConvolve(vars: tf.Tensor4D, kernels: tf.Tensor4D[]): tf.Tensor4D {
+  return tf.tidy(() => {
+    const parts = tf.split(vars, vars.shape[0], 0) as tf.Tensor4D[];
+    return tf.concat(
+      parts.map((v, i) => tf.conv2d(v, kernels[i], 1, 'same')),
+      0,
+    ) as tf.Tensor4D;
+  });
+}
+
+/**
+ * Contrast normalisation of the reference (`normalize_var` then `normalize`): values far from the
+ * mean are pushed to the extremes, then the map is min-max scaled to [0,1]. The mean, the
+ * compression factor and the min/max are constants for the gradient, as in the reference.
+ */
+export function normalizeGaborNoise(noise: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const mean = stopGradient(tf.mean(noise, [1, 2, 3], true));
+    const dev = tf.sub(noise, mean);
+    const absDev = tf.abs(dev);
+    const imC = stopGradient(tf.div(absDev, tf.add(tf.max(absDev, [1, 2, 3], true), 1e-12)));
+    const imK = tf.div(1.001, tf.add(imC, 0.001));
+    const img = tf.add(mean, tf.mul(dev, imK));
+    const lo = stopGradient(tf.min(img, [1, 2, 3], true));
+    const hi = stopGradient(tf.max(img, [1, 2, 3], true));
+    return tf.div(tf.sub(img, lo), tf.add(tf.sub(hi, lo), 1e-12)) as tf.Tensor4D;
+  });
+}
+
+export function applyGabor(x: tf.Tensor4D, noise01: tf.Tensor4D, eps: number): tf.Tensor4D {
+  return tf.tidy(() => tf.clipByValue(tf.add(x, tf.mul(noise01, eps)), 0, 1) as tf.Tensor4D);
+}
+
+export class GaborAttack extends ParametricAttack {
+  readonly id = 'gabor';
+  readonly unit = 'pixel [0,1]' as const;
+  /** Measured: L∞ of x′ − x in [0,1] pixels, which the threat model bounds by ε. */
+  readonly norm = 'linf';
+
+  constructor(name = 'Gabor') {
+    super(name);
+  }
+
+  protected defaultStepSize(): number {
+    return 0.002236;
+  }
+
+  protected setup(
+    x: tf.Tensor4D,
+    budget: ResolvedBudget,
+    rng: () => number,
+    _options: AttackOptions,
+  ): ParametricProblem {
+    const [b, h, w] = x.shape;
+    const k = GABOR_KERNEL_SIZE;
+    const kernels = Array.from({ length: b }, () =>
+      tf.tensor4d(gaborKernel(randomGaborParams(rng)), [k, k, 1, 1]),
+    );
+    const n = b * h * w;
+    const maskData = new Float32Array(n);
+    const start = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      if (rng() < GABOR_DENSITY) {
+        maskData[i] = 1;
+        start[i] = 2 * rng() - 1;
+      }
+    }
+    const mask = tf.tensor4d(maskData, [b, h, w, 1]);
+    return {
+      params: [tf.tensor4d(start, [b, h, w, 1])],
+      constants: [...kernels, mask],
+      render: ([v]) =>
+        applyGabor(x, normalizeGaborNoise(gaborConvolve(v as tf.Tensor4D, kernels)), budget.eps),
+      step: (ps, gs) => signedStep(ps, gs, budget.stepSize),
+      project: ([v]) => [tf.mul(tf.clipByValue(v, -1, 1), mask)],
+    };
+  }
+}
