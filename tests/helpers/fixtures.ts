@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeDataset } from '../../src/main/engine/data/dataset';
 import { readIdxPair } from '../../src/main/engine/data/idx';
 import { sliceRows, type NdArray } from '../../src/main/engine/data/ndarray';
 import {
@@ -23,6 +24,7 @@ import {
   LayersGenerator,
   loadClassifier,
   saveClassifier,
+  saveGenerator,
 } from '../../src/main/engine/models/index';
 
 const require = createRequire(import.meta.url);
@@ -297,4 +299,91 @@ export function tinyGenerator(): LayersGenerator {
     latentShape: [TINY_LATENT],
     imageShape: [28, 28, 1],
   });
+}
+
+export interface OnManifoldFixtureOptions {
+  /** Records per split (default train 512, test 256). */
+  train?: number;
+  test?: number;
+  /** Number of classes (default 4): label = argmax of the first numClasses latent coordinates. */
+  numClasses?: number;
+  /** Store g(w) as gw.npy (default true); false leaves it to be recomputed from w. */
+  storeGw?: boolean;
+  /** Std of the Gaussian noise that turns g(w) into the "natural" image x (default 0.03). */
+  noise?: number;
+}
+
+/**
+ * Write (once, cached) an on-manifold dataset in our format built from `tinyGenerator()`:
+ * w ~ N(0, I₈) seeded, g(w) exactly on the generator's range, x = g(w) + small noise stored as
+ * uint8, y = argmax of w's first numClasses coordinates (learnable from the images). The
+ * generator is copied into `<folder>/generator/`. Returns the folder.
+ */
+export async function onManifoldDatasetFolder(
+  opts: OnManifoldFixtureOptions = {},
+): Promise<string> {
+  const o = { train: 512, test: 256, numClasses: 4, storeGw: true, noise: 0.03, ...opts };
+  const folder = path.join(FIXTURE_CACHE, `om-dataset-${recipeKey(o)}`);
+  return cachedFolder(
+    folder,
+    (f) => existsSync(path.join(f, 'manifest.json')),
+    async (tmp) => {
+      const generator = tinyGenerator();
+      const genFolder = `${tmp}-generator`;
+      await saveGenerator(genFolder, generator, {
+        provenance: { source: 'fixed seeded random weights' },
+      });
+      const split = (n: number, seed: number) =>
+        tf.tidy(() => {
+          const w = tf.randomNormal([n, TINY_LATENT], 0, 1, 'float32', seed) as tf.Tensor2D;
+          const gw = generator.generate(w);
+          const x = gw
+            .add(tf.randomNormal(gw.shape, 0, o.noise, 'float32', seed + 1))
+            .clipByValue(0, 1);
+          const y = w.slice([0, 0], [n, o.numClasses]).argMax(1);
+          return {
+            w: {
+              dtype: 'float32' as const,
+              shape: [n, TINY_LATENT],
+              data: w.dataSync() as Float32Array,
+            },
+            gw: {
+              dtype: 'float32' as const,
+              shape: [n, 28, 28, 1],
+              data: gw.dataSync() as Float32Array,
+            },
+            x: {
+              dtype: 'uint8' as const,
+              shape: [n, 28, 28, 1],
+              data: Uint8Array.from(x.mul(255).round().dataSync()),
+            },
+            y: { dtype: 'int32' as const, shape: [n], data: y.dataSync() as Int32Array },
+          };
+        });
+      const arrays = { train: split(o.train, 100), test: split(o.test, 200) };
+      if (!o.storeGw) for (const s of Object.values(arrays)) delete (s as { gw?: unknown }).gw;
+      try {
+        await writeDataset(
+          tmp,
+          {
+            name: 'tiny-om',
+            imageShape: [28, 28, 1],
+            latentShape: [TINY_LATENT],
+            numClasses: o.numClasses,
+            classNames: Array.from({ length: o.numClasses }, (_, i) => `class-${i}`),
+            provenance: {
+              source: 'test fixture: tiny generator with seeded random weights',
+              seed: 100,
+              createdAt: 'fixture',
+            },
+          },
+          arrays,
+          { generatorFolder: genFolder },
+        );
+      } finally {
+        generator.dispose();
+        await fs.rm(genFolder, { recursive: true, force: true });
+      }
+    },
+  );
 }

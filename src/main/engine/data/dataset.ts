@@ -1,0 +1,343 @@
+/**
+ * Reading and writing on-manifold datasets (format.md): records (w, g(w), x, y) in NPY arrays
+ * beside a manifest. Every array is checked against the manifest on read — dtype, shape, count,
+ * label range, pixel range — and a mismatch names the file and the field.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { combinedChecksum, hashModelFiles } from '../models/checksums';
+import { replaceFolderAtomic } from './atomic';
+import { sha256File } from './checksum';
+import { DataError } from './errors';
+import {
+  ARRAY_FIELDS,
+  DATASET_FORMAT,
+  DATASET_VERSION,
+  MANIFEST_FILE,
+  manifestSchema,
+  readManifest,
+  type ArrayField,
+  type ArrayRef,
+  type DatasetManifest,
+} from './manifest';
+import { sizeOf, type NdArray } from './ndarray';
+import { readNpy, writeNpy } from './npy';
+
+export interface DatasetSplit {
+  name: string;
+  count: number;
+  /** Natural images: uint8 0–255 or float32 in [0,1], [N, H, W, C]. */
+  x: NdArray<'uint8' | 'float32'>;
+  /** Labels, int32 [N]. */
+  y: NdArray<'int32'>;
+  /** Latent codes, float32 [N, ...latentShape]. */
+  w?: NdArray<'float32'>;
+  /** On-manifold images g(w), float32 in [0,1]; absent when they are recomputed from w. */
+  gw?: NdArray<'float32'>;
+}
+
+export interface Dataset {
+  /** Absolute folder; undefined for a dataset built in memory. */
+  folder?: string;
+  manifest: DatasetManifest;
+  splits: Record<string, DatasetSplit>;
+  /** Absolute model.json of the generator, when the manifest names one. */
+  generatorPath?: string;
+}
+
+/** The arrays of one split, as given to `writeDataset`. */
+export interface SplitArrays {
+  x: NdArray<'uint8' | 'float32'>;
+  y: NdArray<'int32' | 'uint8'>;
+  w?: NdArray<'float32'>;
+  gw?: NdArray<'float32'>;
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
+const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
+
+/** Expected shape of one field's array for `count` records. */
+function expectedShape(m: DatasetManifest, field: ArrayField, count: number): number[] {
+  if (field === 'y') return [count];
+  if (field === 'w') return [count, ...(m.latentShape ?? [])];
+  return [count, ...m.imageShape];
+}
+
+const ALLOWED_DTYPES: Record<ArrayField, string[]> = {
+  x: ['uint8', 'float32'],
+  y: ['uint8', 'int32'],
+  w: ['float32'],
+  gw: ['float32'],
+};
+
+/** Check an array against the manifest's expectations; `file` and `field` name it in errors. */
+function checkArray(
+  m: DatasetManifest,
+  field: ArrayField,
+  count: number,
+  a: NdArray,
+  file: string,
+  ref?: ArrayRef,
+): void {
+  if (!ALLOWED_DTYPES[field].includes(a.dtype)) {
+    throw new DataError(
+      file,
+      `dtype ${a.dtype} is not allowed for ${field} (use ${ALLOWED_DTYPES[field].join(' or ')})`,
+      'dtype',
+    );
+  }
+  if (ref && ref.dtype !== a.dtype) {
+    throw new DataError(file, `holds ${a.dtype} but the manifest says ${ref.dtype}`, 'dtype');
+  }
+  if (ref && !sameShape(ref.shape, a.shape)) {
+    throw new DataError(
+      file,
+      `has shape ${fmt(a.shape)} but the manifest says ${fmt(ref.shape)}`,
+      'shape',
+    );
+  }
+  if (a.shape[0] !== count) {
+    throw new DataError(
+      file,
+      `holds ${a.shape[0]} records but the split has ${count} (count mismatch between x and ${field})`,
+      'count',
+    );
+  }
+  const want = expectedShape(m, field, count);
+  if (!sameShape(want, a.shape)) {
+    throw new DataError(
+      file,
+      `has shape ${fmt(a.shape)}, expected ${fmt(want)} from the manifest's ${field === 'w' ? 'latentShape' : 'imageShape'}`,
+      'shape',
+    );
+  }
+  if (field === 'y') {
+    for (let i = 0; i < a.data.length; i++) {
+      const v = a.data[i];
+      if (!Number.isInteger(v) || v < 0 || v >= m.numClasses) {
+        throw new DataError(file, `label ${v} at index ${i} is outside 0…${m.numClasses - 1}`, 'y');
+      }
+    }
+  } else if (a.dtype === 'float32') {
+    const inBox = field === 'x' || field === 'gw';
+    for (let i = 0; i < a.data.length; i++) {
+      const v = a.data[i];
+      if (!Number.isFinite(v) || (inBox && (v < 0 || v > 1))) {
+        throw new DataError(
+          file,
+          `value ${v} at index ${i} is ${Number.isFinite(v) ? 'outside [0,1] (float images are in [0,1] pixel units)' : 'not finite'}`,
+          field,
+        );
+      }
+    }
+  }
+}
+
+function toInt32(a: NdArray<'int32' | 'uint8'>): NdArray<'int32'> {
+  return a.dtype === 'int32'
+    ? (a as NdArray<'int32'>)
+    : { dtype: 'int32', shape: a.shape, data: Int32Array.from(a.data) };
+}
+
+export interface ReadDatasetOptions {
+  /** Read only these splits (default: all). */
+  splits?: string[];
+}
+
+export async function readDataset(folder: string, opts: ReadDatasetOptions = {}): Promise<Dataset> {
+  const dir = path.resolve(folder);
+  const manifestFile = path.join(dir, MANIFEST_FILE);
+  const manifest = await readManifest(manifestFile);
+  const names = opts.splits ?? Object.keys(manifest.splits);
+  const splits: Record<string, DatasetSplit> = {};
+  for (const name of names) {
+    const s = manifest.splits[name];
+    if (!s) {
+      throw new DataError(
+        manifestFile,
+        `has no split "${name}" (it has ${Object.keys(manifest.splits).join(', ')})`,
+        'splits',
+      );
+    }
+    if (s.files.w && !manifest.latentShape) {
+      throw new DataError(
+        manifestFile,
+        `split "${name}" has latent codes but latentShape is null`,
+        'latentShape',
+      );
+    }
+    const arrays: Partial<Record<ArrayField, NdArray>> = {};
+    for (const field of ARRAY_FIELDS) {
+      const ref = s.files[field];
+      if (!ref) continue;
+      const file = path.join(dir, ref.path);
+      const a = await readNpy(file);
+      checkArray(manifest, field, s.count, a, file, ref);
+      arrays[field] = a;
+    }
+    splits[name] = {
+      name,
+      count: s.count,
+      x: arrays.x as NdArray<'uint8' | 'float32'>,
+      y: toInt32(arrays.y as NdArray<'int32' | 'uint8'>),
+      w: arrays.w as NdArray<'float32'> | undefined,
+      gw: arrays.gw as NdArray<'float32'> | undefined,
+    };
+  }
+  const generatorPath = manifest.generator ? path.join(dir, manifest.generator.path) : undefined;
+  return { folder: dir, manifest, splits, generatorPath };
+}
+
+/** What a caller gives `writeDataset`: the manifest less what is derived from the arrays. */
+export type ManifestInput = Omit<
+  DatasetManifest,
+  'format' | 'version' | 'splits' | 'generator' | 'latentShape'
+> & {
+  latentShape?: number[] | null;
+  generator?: DatasetManifest['generator'];
+};
+
+export interface WriteDatasetOptions {
+  /**
+   * A generator model folder to copy into `<dataset>/generator/`; the manifest then points at it
+   * with its checksum.
+   */
+  generatorFolder?: string;
+}
+
+/**
+ * Write a dataset folder atomically (into a temporary folder, renamed into place): the arrays as
+ * NPY files, then the manifest with each file's shape, dtype and sha256.
+ */
+export async function writeDataset(
+  folder: string,
+  input: ManifestInput,
+  arrays: Record<string, SplitArrays>,
+  opts: WriteDatasetOptions = {},
+): Promise<DatasetManifest> {
+  const target = path.resolve(folder);
+  let written: DatasetManifest | undefined;
+  await replaceFolderAtomic(target, async (tmp) => {
+    const draft: DatasetManifest = {
+      format: DATASET_FORMAT,
+      version: DATASET_VERSION,
+      ...input,
+      latentShape: input.latentShape ?? null,
+      generator: input.generator ?? null,
+      splits: {},
+    };
+    if (opts.generatorFolder) {
+      await fs.cp(path.resolve(opts.generatorFolder), path.join(tmp, 'generator'), {
+        recursive: true,
+      });
+      draft.generator = {
+        path: 'generator/model.json',
+        sha256: combinedChecksum(await hashModelFiles(path.join(tmp, 'generator', 'model.json'))),
+      };
+    }
+    for (const [split, a] of Object.entries(arrays)) {
+      const count = a.x.shape[0];
+      const files: Partial<Record<ArrayField, ArrayRef>> = {};
+      for (const field of ARRAY_FIELDS) {
+        const arr = field === 'y' && a.y ? toInt32(a.y) : a[field];
+        if (!arr) continue;
+        const rel = `${split}/${field}.npy`;
+        const where = `${split}.${field} (to ${path.join(target, rel)})`;
+        if (sizeOf(arr.shape) !== arr.data.length) {
+          throw new DataError(
+            where,
+            `has ${arr.data.length} values for shape ${fmt(arr.shape)}`,
+            'shape',
+          );
+        }
+        checkArray(draft, field, count, arr, where);
+        await writeNpy(path.join(tmp, rel), arr);
+        files[field] = {
+          path: rel,
+          dtype: arr.dtype,
+          shape: arr.shape,
+          sha256: await sha256File(path.join(tmp, rel)),
+        };
+      }
+      draft.splits[split] = { count, files: files as DatasetManifest['splits'][string]['files'] };
+    }
+    written = manifestSchema.parse(draft);
+    if (written.classNames.length !== written.numClasses) {
+      throw new DataError(
+        path.join(target, MANIFEST_FILE),
+        `has ${written.classNames.length} names for ${written.numClasses} classes`,
+        'classNames',
+      );
+    }
+    await fs.writeFile(path.join(tmp, MANIFEST_FILE), `${JSON.stringify(written, null, 2)}\n`);
+  });
+  return written!;
+}
+
+export interface VerifyProblem {
+  file: string;
+  message: string;
+}
+
+/**
+ * Check every file of a dataset against the manifest's sha256 and then read it fully (shapes,
+ * counts, ranges). Returns the problems found rather than throwing, so a UI can list them all.
+ */
+export async function verifyDataset(
+  folder: string,
+): Promise<{ ok: boolean; problems: VerifyProblem[] }> {
+  const dir = path.resolve(folder);
+  const problems: VerifyProblem[] = [];
+  let manifest: DatasetManifest;
+  try {
+    manifest = await readManifest(path.join(dir, MANIFEST_FILE));
+  } catch (err) {
+    return {
+      ok: false,
+      problems: [{ file: path.join(dir, MANIFEST_FILE), message: (err as Error).message }],
+    };
+  }
+  for (const split of Object.values(manifest.splits)) {
+    for (const ref of Object.values(split.files)) {
+      if (!ref?.sha256) continue;
+      const file = path.join(dir, ref.path);
+      try {
+        const got = await sha256File(file);
+        if (got !== ref.sha256) {
+          problems.push({
+            file,
+            message: `${file}: checksum mismatch (manifest sha256 ${ref.sha256.slice(0, 12)}…, file ${got.slice(0, 12)}…)`,
+          });
+        }
+      } catch (err) {
+        problems.push({
+          file,
+          message: `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+        });
+      }
+    }
+  }
+  if (manifest.generator?.sha256) {
+    const file = path.join(dir, manifest.generator.path);
+    try {
+      const got = combinedChecksum(await hashModelFiles(file));
+      if (got !== manifest.generator.sha256) {
+        problems.push({
+          file,
+          message: `${file}: generator checksum mismatch (the generator changed since the dataset was built)`,
+        });
+      }
+    } catch (err) {
+      problems.push({ file, message: (err as Error).message });
+    }
+  }
+  if (problems.length === 0) {
+    try {
+      await readDataset(dir);
+    } catch (err) {
+      problems.push({ file: (err as DataError).file ?? dir, message: (err as Error).message });
+    }
+  }
+  return { ok: problems.length === 0, problems };
+}

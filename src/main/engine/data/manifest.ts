@@ -1,0 +1,93 @@
+/** The on-manifold dataset manifest (see format.md): schema, types and a reader. */
+import { z } from 'zod';
+import { promises as fs } from 'node:fs';
+import { DataError } from './errors';
+
+export const MANIFEST_FILE = 'manifest.json';
+export const DATASET_FORMAT = 'dmat-dataset';
+export const DATASET_VERSION = 1;
+
+const dim = z.number().int().positive();
+
+export const arrayRefSchema = z.object({
+  /** Relative to the dataset folder. */
+  path: z.string().min(1),
+  dtype: z.enum(['float32', 'uint8', 'int32']),
+  shape: z.array(z.number().int().nonnegative()),
+  sha256: z.string().optional(),
+});
+
+/** The arrays of one record field; x and y are required, w and gw are on-manifold extras. */
+export const ARRAY_FIELDS = ['x', 'y', 'w', 'gw'] as const;
+export type ArrayField = (typeof ARRAY_FIELDS)[number];
+
+export const splitSchema = z.object({
+  count: z.number().int().nonnegative(),
+  files: z.object({
+    x: arrayRefSchema,
+    y: arrayRefSchema,
+    w: arrayRefSchema.optional(),
+    gw: arrayRefSchema.optional(),
+  }),
+});
+
+export const manifestSchema = z.object({
+  format: z.literal(DATASET_FORMAT),
+  version: z.literal(DATASET_VERSION),
+  name: z.string().min(1),
+  imageShape: z.tuple([dim, dim, dim]),
+  /** Shape of one latent code; null for a natural-only dataset. */
+  latentShape: z.array(dim).nullable(),
+  numClasses: z.number().int().min(2),
+  classNames: z.array(z.string()),
+  generator: z.object({ path: z.string().min(1), sha256: z.string().optional() }).nullable(),
+  splits: z.record(z.string(), splitSchema),
+  provenance: z.record(z.string(), z.unknown()),
+  quality: z.record(z.string(), z.object({ meanL1: z.number(), meanPsnr: z.number() })).optional(),
+});
+
+export type ArrayRef = z.infer<typeof arrayRefSchema>;
+export type SplitManifest = z.infer<typeof splitSchema>;
+export type DatasetManifest = z.infer<typeof manifestSchema>;
+
+export async function readManifest(file: string): Promise<DatasetManifest> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new DataError(
+      file,
+      code === 'ENOENT'
+        ? 'missing: a dataset folder holds a manifest.json'
+        : `cannot read: ${code}`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new DataError(file, `not valid JSON: ${(err as Error).message}`);
+  }
+  if ((raw as { format?: unknown })?.format !== DATASET_FORMAT) {
+    throw new DataError(
+      file,
+      `not a DMAT dataset manifest (expected "format": "${DATASET_FORMAT}")`,
+      'format',
+    );
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DataError(file, issue.message, issue.path.join('.') || undefined);
+  }
+  const m = parsed.data;
+  if (m.classNames.length !== m.numClasses) {
+    throw new DataError(
+      file,
+      `has ${m.classNames.length} names for ${m.numClasses} classes`,
+      'classNames',
+    );
+  }
+  return m;
+}
