@@ -42,8 +42,13 @@ export interface ReportAttackResult extends ReportCount {
   budgetNote?: string;
 }
 
-export interface ReportSweepPoint extends ReportCount {
+export interface ReportSweepPoint {
   eps: number;
+  /** Fraction in [0,1]. */
+  accuracy: number;
+  /** Counts, when the sweep stored them. */
+  correct?: number;
+  total?: number;
 }
 
 /** Accuracy of one attack at several budgets. */
@@ -130,10 +135,14 @@ export interface ReportReproducibility {
   finishedAt?: string;
   durationMs?: number;
   host?: string;
+  /** Further facts the audit recorded (printed as they are). */
+  extra?: Record<string, string | number>;
 }
 
 export interface ReportData {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  /** Title for the cover; a default one is used when absent. */
+  title?: string;
   audit: {
     id: string;
     name?: string;

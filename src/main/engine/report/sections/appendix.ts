@@ -21,6 +21,7 @@ export function appendixSection(layout: ReportLayout, data: ReportData): void {
       ['Finished', formatDate(r.finishedAt)],
       ['Total run time', formatDuration(r.durationMs)],
       ...(r.host ? ([['Host', r.host]] as [string, string][]) : []),
+      ...Object.entries(r.extra ?? {}).map(([k, v]): [string, string] => [k, String(v)]),
     ],
     { keyWidth: 140 },
   );

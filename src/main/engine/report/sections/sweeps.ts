@@ -53,7 +53,7 @@ export function sweepsSection(layout: ReportLayout, data: ReportData): void {
           s.attackName,
           `${budgetSymbol(s.unit === 'latent' ? 'latent' : 'image')} = ${formatEps(p.eps, s.unit, s.norm)}`,
           s.unit,
-          formatCount(p.correct, p.total),
+          p.correct === undefined || p.total === undefined ? '—' : formatCount(p.correct, p.total),
           formatAccuracy(p.accuracy),
         ],
       })),

@@ -42,7 +42,9 @@ export function titlePage(layout: ReportLayout, data: ReportData): TitlePageHand
   doc.text('DMAT STUDIO  ·  ROBUSTNESS AUDIT', layout.left, layout.y, { characterSpacing: 1.2 });
   layout.space(10);
   layout.setFont('bold', 26, INK.text);
-  doc.text('Adversarial robustness report', layout.left, layout.y, { width: layout.width });
+  doc.text(data.title ?? 'Adversarial robustness report', layout.left, layout.y, {
+    width: layout.width,
+  });
   layout.space(6);
   layout.setFont('regular', 14, INK.text);
   doc.text(data.model.name, layout.left, layout.y, { width: layout.width, continued: false });

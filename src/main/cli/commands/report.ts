@@ -1,0 +1,76 @@
+import { parseArgs } from 'node:util';
+import {
+  appVersion,
+  loadReportData,
+  ReportInputError,
+  verdictLine,
+  writeReport,
+  writeReportJson,
+} from '../../engine/report';
+import { openStore } from '../../store/index';
+import { UserError, type CliCommand } from '../command';
+
+const USAGE = `usage: dmat report AUDIT_ID --out FILE.pdf [--json FILE.json] [--compare ID,ID…] [--title TEXT]
+
+Writes the PDF robustness report of a finished audit (title page with the worst-case verdict,
+threat model, accuracy per attack, ε curves, sanity checks, gallery, reproducibility appendix).
+  --out FILE.pdf     where to write the PDF
+  --json FILE.json   also write the same data as JSON
+  --compare IDS      comma-separated audits of other models to compare with (paper Table 1 layout)
+  --title TEXT       title on the cover`;
+
+export const reportCommand: CliCommand = {
+  name: 'report',
+  summary: 'write the PDF (and JSON) robustness report of an audit',
+  usage: USAGE,
+  async run(argv) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          out: { type: 'string' },
+          json: { type: 'string' },
+          compare: { type: 'string' },
+          title: { type: 'string' },
+        },
+      });
+    } catch (err) {
+      throw new UserError(`${(err as Error).message}\n${USAGE}`);
+    }
+    const { values, positionals } = parsed;
+    if (positionals.length !== 1) throw new UserError(`expected one AUDIT_ID\n${USAGE}`);
+    if (!values.out && !values.json)
+      throw new UserError(`--out FILE.pdf (or --json FILE.json) is required\n${USAGE}`);
+    if (values.out && !values.out.toLowerCase().endsWith('.pdf')) {
+      throw new UserError(`--out must name a .pdf file, got "${values.out}"`);
+    }
+    const store = openStore();
+    try {
+      const data = loadReportData(store, positionals[0], {
+        compareWith: values.compare
+          ?.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+        title: values.title,
+        appVersion: appVersion(),
+      });
+      if (values.out) {
+        const bytes = await writeReport(data, values.out);
+        console.log(`wrote ${values.out} (${(bytes / 1024).toFixed(0)} KiB)`);
+      }
+      if (values.json) {
+        await writeReportJson(data, values.json);
+        console.log(`wrote ${values.json}`);
+      }
+      console.log(verdictLine(data));
+      return 0;
+    } catch (err) {
+      if (err instanceof ReportInputError) throw new UserError(err.message);
+      throw err;
+    } finally {
+      store.close();
+    }
+  },
+};
