@@ -1,7 +1,11 @@
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
+import vue from '@vitejs/plugin-vue';
 
 export default defineConfig({
+  // Renderer component tests (tests/unit/renderer*.test.ts) mount .vue files in happy-dom,
+  // chosen per file with a `@vitest-environment happy-dom` comment.
+  plugins: [vue()],
   resolve: { alias: { '@shared': fileURLToPath(new URL('./src/shared', import.meta.url)) } },
   test: {
     include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts'],
