@@ -47,12 +47,8 @@ export async function stripTrailingSoftmax(
   if (!last) return undefined;
   if (last.class_name === 'Softmax') {
     last.class_name = 'Activation';
-    last.config = {
-      name: last.config.name,
-      trainable: false,
-      activation: 'linear',
-      dtype: last.config.dtype,
-    };
+    const { name, dtype } = last.config;
+    last.config = { name, trainable: false, activation: 'linear', ...(dtype ? { dtype } : {}) };
   } else if (last.config.activation === 'softmax') {
     last.config.activation = 'linear';
   } else {

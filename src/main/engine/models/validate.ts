@@ -1,5 +1,6 @@
 /** Checks run on every model the engine loads, each failing with a message naming the file. */
 import * as tf from '@tensorflow/tfjs';
+import path from 'node:path';
 import { ModelError } from './errors';
 import type { Classifier } from './types';
 
@@ -69,8 +70,17 @@ export interface DatasetShape {
 /** Throw when a classifier cannot be used on a dataset (image shape or class count differ). */
 export function checkCompatible(
   classifier: Classifier & { source?: string },
-  dataset: DatasetShape,
+  datasetOrShape: DatasetShape | { manifest: DatasetShape; folder?: string },
 ): void {
+  const dataset: DatasetShape =
+    'manifest' in datasetOrShape
+      ? {
+          ...datasetOrShape.manifest,
+          file: datasetOrShape.folder
+            ? path.join(datasetOrShape.folder, 'manifest.json')
+            : datasetOrShape.manifest.name,
+        }
+      : datasetOrShape;
   const modelFile = classifier.source ?? classifier.name;
   const dataFile = dataset.file ?? dataset.name;
   const a = classifier.inputShape.join('×');
