@@ -52,7 +52,8 @@ export const useWizardStore = defineStore('wizard', {
       this.touched = [];
     },
     /** Switches method: takes the engine's defaults for it, keeping the user's data choices. */
-    async setMethod(method: TrainingMethod, datasetId = this.draft?.datasetId) {
+    async setMethod(method: TrainingMethod, chosenDatasetId?: string) {
+      const datasetId = chosenDatasetId ?? this.draft?.datasetId;
       const defaults = await api().trainingDefaults({
         method,
         ...(datasetId ? { datasetId } : {}),
