@@ -14,3 +14,14 @@ export class DataError extends Error {
     this.field = field;
   }
 }
+
+/** A short human reason for a failed file read. */
+export function readFailure(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const reasons: Record<string, string> = {
+    ENOENT: 'file not found',
+    EACCES: 'permission denied',
+    EISDIR: 'is a folder, not a file',
+  };
+  return (code && reasons[code]) ?? `cannot read (${code ?? String(err)})`;
+}

@@ -7,7 +7,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { DataError } from './errors';
+import { DataError, readFailure } from './errors';
 import { sizeOf, type NdArray } from './ndarray';
 
 const TYPES: Record<number, { name: string; bytes: number }> = {
@@ -91,7 +91,7 @@ export async function readIdx(file: string, opts: IdxReadOptions = {}): Promise<
   try {
     buf = await fs.readFile(file);
   } catch (err) {
-    throw new DataError(file, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new DataError(file, readFailure(err));
   }
   return decodeIdx(buf, file, opts);
 }

@@ -7,7 +7,7 @@
  * and says how to convert it.
  */
 import { promises as fs } from 'node:fs';
-import { DataError } from './errors';
+import { DataError, readFailure } from './errors';
 import { writeFileAtomic } from './atomic';
 import { sizeOf, type DType, type NdArray } from './ndarray';
 
@@ -164,7 +164,7 @@ export async function readNpy(file: string): Promise<NdArray> {
   try {
     buf = await fs.readFile(file);
   } catch (err) {
-    throw new DataError(file, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new DataError(file, readFailure(err));
   }
   return decodeNpy(buf, file);
 }
