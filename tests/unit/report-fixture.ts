@@ -116,9 +116,15 @@ export function attacksOf(n: number = ATTACKS.length): ReportAttackResult[] {
   const out: ReportAttackResult[] = [];
   for (let i = 0; i < n; i++) {
     const base = ATTACKS[i % ATTACKS.length];
-    const suffix = i < ATTACKS.length ? '' : ` #${Math.floor(i / ATTACKS.length) + 1}`;
+    // Extra attacks (for page-break tests) repeat the six kinds under short unique names.
+    const extra = i >= ATTACKS.length;
     const correct = Math.max(0, base.correct - Math.floor(i / ATTACKS.length) * 7);
-    out.push({ ...base, id: base.id + suffix, name: base.name + suffix, ...count(correct) });
+    out.push({
+      ...base,
+      id: extra ? `${base.id}-${i}` : base.id,
+      name: extra ? `Attack ${i + 1}` : base.name,
+      ...count(correct),
+    });
   }
   return out;
 }
