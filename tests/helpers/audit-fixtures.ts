@@ -44,7 +44,9 @@ export async function auditFixture(): Promise<AuditFixture> {
         optimizer: tf.train.adam(0.01),
         loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.losses.softmaxCrossEntropy(yTrue, yPred),
       });
-      const x = tf.tidy(() => tf.tensor4d(Float32Array.from(s.x.data), [s.count, 28, 28, 1]).div(255));
+      const x = tf.tidy(() =>
+        tf.tensor4d(Float32Array.from(s.x.data), [s.count, 28, 28, 1]).div(255),
+      );
       const y = tf.oneHot(tf.tensor1d(s.y.data, 'int32'), NUM_CLASSES);
       await model.fit(x, y, { epochs: 15, batchSize: 64, shuffle: false, verbose: 0 });
       tf.dispose([x, y]);

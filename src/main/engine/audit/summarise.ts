@@ -1,0 +1,69 @@
+/**
+ * From the parts computed by one or several processes to the audit's results: outcomes merged
+ * by sample index, per-attack accuracy and perturbation statistics, the per-sample worst case,
+ * the sweep curves and the gallery.
+ */
+import type { AttackResultInfo, SweepCurve } from '../../../shared/api';
+import type { AuditResults } from '../../store/index';
+import { chooseGallery } from './gallery';
+import { accuracyOf, mergeOutcomes, worstCase } from './outcomes';
+import type { AuditPart } from './run-audit';
+import type { ResolvedSuite } from './suites';
+
+export function summariseAudit(
+  suite: ResolvedSuite,
+  parts: readonly AuditPart[],
+  opts: { galleryPerAttack: number; durationMs: number },
+): Omit<AuditResults, 'sanityFlags' | 'reproducibility'> {
+  const outcomes = mergeOutcomes(parts.map((p) => p.outcomes));
+  const attacks: AttackResultInfo[] = suite.attacks.map((a, i) => {
+    const tallies = parts.map((p) => p.attacks[i]);
+    const correct = tallies.reduce((s, t) => s + t.correct, 0);
+    const total = tallies.reduce((s, t) => s + t.total, 0);
+    // Parts run side by side: the attack's wall time is the slowest part's.
+    const timeMs = Math.max(...tallies.map((t) => t.timeMs));
+    return {
+      key: a.key,
+      preset: a.preset.id,
+      attackId: a.preset.attackId,
+      name: a.key,
+      family: a.info.family,
+      space: a.attack.space,
+      budget: a.info.budget,
+      accuracy: total === 0 ? 0 : correct / total,
+      correct,
+      total,
+      timeMs,
+      imagesPerSecond: timeMs > 0 ? (1000 * total) / timeMs : 0,
+      meanPerturbationNorm: total === 0 ? 0 : tallies.reduce((s, t) => s + t.normSum, 0) / total,
+      maxPerturbationNorm: Math.max(0, ...tallies.map((t) => t.normMax)),
+    };
+  });
+  const curves: SweepCurve[] = suite.sweeps.map((s) => ({
+    preset: s.preset,
+    name: s.base.key,
+    unit: s.base.attack.unit,
+    norm: s.base.attack.norm,
+    points: s.eps.map((eps) => {
+      const points = parts.flatMap((p) =>
+        p.sweeps.filter((x) => x.preset === s.preset && x.eps === eps),
+      );
+      const correct = points.reduce((a, x) => a + x.correct, 0);
+      const total = points.reduce((a, x) => a + x.total, 0);
+      return { eps, accuracy: total === 0 ? 0 : correct / total };
+    }),
+  }));
+  return {
+    standardAccuracy: accuracyOf(outcomes.cleanCorrect),
+    worstCaseAccuracy: worstCase(outcomes).accuracy,
+    durationMs: opts.durationMs,
+    attacks,
+    outcomes,
+    curves,
+    gallery: chooseGallery(
+      parts.flatMap((p) => p.gallery),
+      suite.attacks.map((a) => a.key),
+      opts.galleryPerAttack,
+    ),
+  };
+}
