@@ -98,11 +98,11 @@ function checkArray(
     );
   }
   if (a.shape[0] !== count) {
-    throw new DataError(
-      file,
-      `holds ${a.shape[0]} records but the split has ${count} (count mismatch between x and ${field})`,
-      'count',
-    );
+    const why =
+      field === 'x'
+        ? `the split's count is ${count}`
+        : `x has ${count} (count mismatch between x and ${field})`;
+    throw new DataError(file, `holds ${a.shape[0]} records but ${why}`, 'count');
   }
   const want = expectedShape(m, field, count);
   if (!sameShape(want, a.shape)) {
@@ -243,7 +243,7 @@ export async function writeDataset(
         const arr = field === 'y' && a.y ? toInt32(a.y) : a[field];
         if (!arr) continue;
         const rel = `${split}/${field}.npy`;
-        const where = `${split}.${field} (to ${path.join(target, rel)})`;
+        const where = path.join(target, rel);
         if (sizeOf(arr.shape) !== arr.data.length) {
           throw new DataError(
             where,

@@ -63,9 +63,10 @@ async function listDir(dir: string) {
   try {
     return await fs.readdir(dir, { withFileTypes: true });
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
     throw new DataError(
       dir,
-      `cannot read folder: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      code === 'ENOENT' ? 'folder not found' : `cannot read folder (${code ?? String(err)})`,
     );
   }
 }
