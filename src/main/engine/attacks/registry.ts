@@ -10,6 +10,14 @@ import { OmFgsm } from './om-fgsm';
 import { OmPgd } from './om-pgd';
 import { PgdL2, PgdLinf } from './pgd';
 import { describeBudget, findPreset, PRESETS } from './presets';
+import { ApgdCe, ApgdDlr } from './apgd';
+import { ElasticAttack } from './elastic';
+import { FogAttack } from './fog';
+import { GaborAttack } from './gabor';
+import { JpegL1, JpegLinf } from './jpeg';
+import { L1FrankWolfe } from './l1-frank-wolfe';
+import { SnowAttack } from './snow';
+import { APGD_PRESETS, findUnseenPreset, UNSEEN_PRESETS } from './unseen-presets';
 
 export type AttackFactory = (name?: string) => Attack;
 
@@ -20,6 +28,15 @@ const FAMILIES = new Map<string, AttackFactory>([
   ['mia', (n) => new Mia(n)],
   ['om-fgsm', (n) => new OmFgsm(n)],
   ['om-pgd', (n) => new OmPgd(n)],
+  ['fog', (n) => new FogAttack(n)],
+  ['snow', (n) => new SnowAttack(n)],
+  ['gabor', (n) => new GaborAttack(n)],
+  ['elastic', (n) => new ElasticAttack(n)],
+  ['jpeg-linf', (n) => new JpegLinf(n)],
+  ['jpeg-l1', (n) => new JpegL1(n)],
+  ['l1-fw', (n) => new L1FrankWolfe(n)],
+  ['apgd-ce', (n) => new ApgdCe(n)],
+  ['apgd-dlr', (n) => new ApgdDlr(n)],
 ]);
 
 /** Add a family defined elsewhere (throws on a duplicate id, which would be a wiring mistake). */
@@ -79,12 +96,12 @@ export function configureAttack(
   inputShape: readonly number[],
 ): ConfiguredAttack {
   if (typeof entry === 'string') {
-    const preset = findPreset(entry);
+    const preset = findPreset(entry) ?? findUnseenPreset(entry);
     if (!preset)
       throw new UnknownAttackError(
         'attack preset',
         entry,
-        PRESETS.map((p) => p.id),
+        [...PRESETS, ...UNSEEN_PRESETS, ...APGD_PRESETS].map((p) => p.id),
       );
     const attack = createAttack(preset.attackId, preset.name);
     const budget = preset.budgetFor(inputShape);
