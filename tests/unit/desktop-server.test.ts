@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import WebSocket from 'ws';
 import type { DmatApi, JobEvent } from '../../src/shared/api';
-import { startServer, type RunningServer } from '../../src/main/server';
+import { startServer, type RunningServer } from '../../src/main/server/http-server';
 
 /** A scripted API: answers two calls and lets the test push job events. */
 function scriptedApi() {

@@ -21,8 +21,8 @@ export function accuracyVsEpsOption(data: AccuracyVsEpsData, opts: ChartBuildOpt
   const axisName = data.over255 ? 'ε (×1/255, pixel [0,1])' : `budget (${data.unit})`;
   return {
     ...baseOption(opts),
-    grid: { left: 56, right: 24, top: opts.title ? 56 : 36, bottom: 48 },
-    legend: { top: opts.title ? 24 : 0, right: 0, textStyle: { color: COLORS.muted } },
+    grid: { left: 56, right: 24, top: opts.title ? 48 : 28, bottom: 76 },
+    legend: { bottom: 0, textStyle: { color: COLORS.muted } },
     tooltip: { trigger: 'axis' as const },
     xAxis: {
       type: 'value' as const,

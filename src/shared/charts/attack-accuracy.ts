@@ -69,7 +69,7 @@ export function attackAccuracyOption(data: AttackAccuracyData, opts: ChartBuildO
           position: 'top' as const,
           color: COLORS.text,
           fontSize: 11,
-          formatter: '{c} %',
+          formatter: (p: { value: unknown }) => `${Number(p.value).toFixed(1)} %`,
         },
       },
     ],

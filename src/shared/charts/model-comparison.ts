@@ -11,8 +11,8 @@ export interface ModelComparisonData {
 export function modelComparisonOption(data: ModelComparisonData, opts: ChartBuildOptions = {}) {
   return {
     ...baseOption(opts),
-    grid: { left: 56, right: 16, top: opts.title ? 56 : 36, bottom: 48 },
-    legend: { top: opts.title ? 24 : 0, right: 0, textStyle: { color: COLORS.muted } },
+    grid: { left: 56, right: 16, top: opts.title ? 48 : 28, bottom: 76 },
+    legend: { bottom: 0, textStyle: { color: COLORS.muted } },
     tooltip: { trigger: 'axis' as const, axisPointer: { type: 'shadow' as const } },
     xAxis: {
       type: 'category' as const,

@@ -24,8 +24,8 @@ export function lossAndLrOption(points: LossPoint[], opts: ChartBuildOptions = {
   const withLr = points.filter((p) => typeof p.lr === 'number');
   return {
     ...baseOption(opts),
-    grid: { left: 56, right: 64, top: opts.title ? 56 : 36, bottom: 44 },
-    legend: { top: opts.title ? 24 : 0, right: 0, textStyle: { color: COLORS.muted } },
+    grid: { left: 56, right: 64, top: opts.title ? 48 : 28, bottom: 72 },
+    legend: { bottom: 0, textStyle: { color: COLORS.muted } },
     tooltip: { trigger: 'axis' as const },
     xAxis: {
       type: 'value' as const,
@@ -72,8 +72,8 @@ const ACCURACY_SERIES: { key: 'clean' | 'pgd' | 'omPgd'; name: string; color: st
 export function trainingAccuracyOption(points: AccuracyPoint[], opts: ChartBuildOptions = {}) {
   return {
     ...baseOption(opts),
-    grid: { left: 56, right: 24, top: opts.title ? 56 : 36, bottom: 44 },
-    legend: { top: opts.title ? 24 : 0, right: 0, textStyle: { color: COLORS.muted } },
+    grid: { left: 56, right: 24, top: opts.title ? 48 : 28, bottom: 72 },
+    legend: { bottom: 0, textStyle: { color: COLORS.muted } },
     tooltip: { trigger: 'axis' as const },
     xAxis: {
       type: 'value' as const,
