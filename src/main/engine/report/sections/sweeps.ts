@@ -38,13 +38,17 @@ export function sweepsSection(layout: ReportLayout, data: ReportData): void {
       layout.figureCaption(`Accuracy against ${formatNorm(first.norm)} budget (${first.unit}).`),
     );
   }
+  // Counts are shown only when the sweep stored them; accuracies always are.
+  const withCounts = data.sweeps.every((s) =>
+    s.points.every((p) => p.correct !== undefined && p.total !== undefined),
+  );
   drawTable(layout, {
     caption: layout.tableCaption('Accuracy at each budget'),
     columns: [
       { header: 'Attack', weight: 2.2 },
       { header: 'Budget', weight: 1.6, align: 'right' },
       { header: 'Unit', weight: 1.6 },
-      { header: 'Correct / total', weight: 1.6, align: 'right' },
+      ...(withCounts ? [{ header: 'Correct / total', weight: 1.6, align: 'right' as const }] : []),
       { header: 'Accuracy', weight: 1.3, align: 'right' },
     ],
     rows: data.sweeps.flatMap((s) =>
@@ -53,7 +57,7 @@ export function sweepsSection(layout: ReportLayout, data: ReportData): void {
           s.attackName,
           `${budgetSymbol(s.unit === 'latent' ? 'latent' : 'image')} = ${formatEps(p.eps, s.unit, s.norm)}`,
           s.unit,
-          p.correct === undefined || p.total === undefined ? '—' : formatCount(p.correct, p.total),
+          ...(withCounts ? [formatCount(p.correct as number, p.total as number)] : []),
           formatAccuracy(p.accuracy),
         ],
       })),

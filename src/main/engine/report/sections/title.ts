@@ -89,11 +89,21 @@ export function titlePage(layout: ReportLayout, data: ReportData): TitlePageHand
   layout.y = boxY + boxHeight + 22;
 
   const flags = data.sanity;
-  const count = (s: string) => flags.filter((f) => f.severity === s).length;
+  const tally = (severity: string, one: string, many: string) => {
+    const n = flags.filter((f) => f.severity === severity).length;
+    return n === 0 ? '' : `${n} ${n === 1 ? one : many}`;
+  };
   const sanitySummary =
     flags.length === 0
       ? 'none recorded'
-      : `${count('fail')} failed, ${count('warning')} warnings, ${count('pass')} passed`;
+      : [
+          tally('fail', 'failed', 'failed'),
+          tally('warning', 'warning', 'warnings'),
+          tally('pass', 'passed', 'passed'),
+          tally('info', 'note', 'notes'),
+        ]
+          .filter(Boolean)
+          .join(', ');
   layout.keyValues(
     [
       [

@@ -1,0 +1,219 @@
+/**
+ * `dmat report` end to end: a store written through the store API, the CLI run as a user runs it,
+ * and the PDF read back with poppler. Every number in the PDF is compared with the store's.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/main/cli';
+import { formatBudget, formatCount, parseReportJson } from '../../src/main/engine/report';
+import { openStore } from '../../src/main/store/index';
+import {
+  inkFraction,
+  pdfPages,
+  pdfText,
+  percentagesIn,
+  renderPages,
+  rowsStartingWith,
+} from '../unit/report-pdf-tools';
+import { seedAudit, type SeededAudit } from './report-store-fixture';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, '../..');
+
+let home: string;
+let subject: SeededAudit;
+let other: SeededAudit;
+let queuedId: string;
+
+async function dmat(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('node', [path.join(ROOT, 'bin/dmat.mjs'), ...args], {
+      cwd: home,
+      env: { ...process.env, DMAT_HOME: home },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(() => {
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'dmat-report-cli-'));
+  const store = openStore(path.join(home, 'dmat.sqlite'));
+  try {
+    subject = seedAudit(store, 'dmat', 11);
+    other = seedAudit(store, 'at', 23);
+    const a = store.audits.get(subject.auditId);
+    queuedId = store.audits.insert({
+      modelId: a.modelId,
+      modelName: a.modelName,
+      datasetId: a.datasetId,
+      datasetName: a.datasetName,
+      suite: a.suite,
+      split: a.split,
+      images: a.images,
+      samples: a.samples,
+      seed: a.seed,
+      batchSize: a.batchSize,
+      workers: a.workers,
+    }).id;
+  } finally {
+    store.close();
+  }
+});
+afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
+
+describe('dmat report', () => {
+  let pdf: string;
+  let json: string;
+  let text: string;
+  beforeAll(async () => {
+    pdf = path.join(home, 'report.pdf');
+    json = path.join(home, 'report.json');
+    const r = await dmat([
+      'report',
+      subject.auditId,
+      '--out',
+      pdf,
+      '--json',
+      json,
+      '--compare',
+      other.auditId,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Worst-case accuracy');
+    text = pdfText(pdf);
+  });
+
+  it('prints every stored attack with its budget, unit, counts and accuracy, equal to the store', () => {
+    const store = openStore(path.join(home, 'dmat.sqlite'));
+    try {
+      const attacks = store.attackResults.list(subject.auditId);
+      expect(attacks.length).toBe(4);
+      for (const a of attacks) {
+        const budget = formatBudget(a.budget.eps, a.budget.unit, a.budget.norm);
+        const row = rowsStartingWith(text, a.name).find((l) => l.includes(budget));
+        expect(row, a.name).toBeDefined();
+        expect(row).toContain(formatCount(a.correct, a.total));
+        // Printed with two decimals of a percent: equal to the stored fraction to 5e-5.
+        expect(Math.abs(percentagesIn(row!)[0] - a.accuracy)).toBeLessThanOrEqual(5e-5);
+      }
+      const audit = store.audits.get(subject.auditId);
+      const clean = rowsStartingWith(text, 'Clean (standard)')[0];
+      expect(Math.abs(percentagesIn(clean)[0] - audit.standardAccuracy!)).toBeLessThanOrEqual(5e-5);
+      const worst = rowsStartingWith(text, 'Worst case').find((l) => l.includes('attacks'));
+      expect(Math.abs(percentagesIn(worst!)[0] - audit.worstCaseAccuracy!)).toBeLessThanOrEqual(
+        5e-5,
+      );
+    } finally {
+      store.close();
+    }
+  });
+
+  it('compares the two models in one table, each row equal to its own audit', () => {
+    const store = openStore(path.join(home, 'dmat.sqlite'));
+    try {
+      for (const a of [subject, other]) {
+        const audit = store.audits.get(a.auditId);
+        const attacks = store.attackResults.list(a.auditId);
+        const row = text.split('\n').find((l) => l.trim().startsWith(`${a.modelName} — `));
+        const expected = [
+          audit.standardAccuracy!,
+          ...attacks.map((r) => r.accuracy),
+          audit.worstCaseAccuracy!,
+        ];
+        const printed = percentagesIn(row ?? '');
+        expect(printed.length).toBe(expected.length);
+        printed.forEach((p, i) => expect(Math.abs(p - expected[i])).toBeLessThanOrEqual(5e-5));
+      }
+    } finally {
+      store.close();
+    }
+  });
+
+  it('renders every page as a non-blank image', () => {
+    const dir = fs.mkdtempSync(path.join(home, 'png-'));
+    const pages = renderPages(pdf, dir);
+    expect(pages.length).toBe(pdfPages(pdf).length);
+    for (const p of pages) expect(inkFraction(p), p).toBeGreaterThan(0.003);
+  });
+
+  it('shows the sanity flags, gallery class names and checksums from the store', () => {
+    const flat = text.replace(/\s+/g, ' ');
+    expect(flat).toContain('WARNING');
+    const warning = rowsStartingWith(text, 'WARNING')[0];
+    expect(warning).toContain('Random noise beats the');
+    expect(warning).toContain('Random noise at the same budget fooled 2 samples');
+    expect(flat).toMatch(
+      /true class: (T-shirt\/top|Trouser|Pullover|Dress|Coat|Sandal|Shirt|Sneaker|Bag|Ankle boot)/,
+    );
+    expect(flat).toContain(`audit = 11`);
+    expect(flat.replace(/ /g, '')).toContain(`sha256:${'12'.repeat(32)}`);
+  });
+
+  it('writes the same numbers as JSON', () => {
+    const data = parseReportJson(fs.readFileSync(json, 'utf8'));
+    const store = openStore(path.join(home, 'dmat.sqlite'));
+    try {
+      expect(data.attacks.map((a) => a.accuracy)).toEqual(
+        store.attackResults.list(subject.auditId).map((a) => a.accuracy),
+      );
+      expect(data.worstCase.accuracy).toBe(store.audits.get(subject.auditId).worstCaseAccuracy);
+      expect(data.gallery.length).toBe(8);
+    } finally {
+      store.close();
+    }
+  });
+});
+
+/** The CLI in this process (no tsx start-up per case): exit code and what it printed. */
+async function dmatInProcess(args: string[]): Promise<{ code: number; stderr: string }> {
+  const saved = process.env.DMAT_HOME;
+  process.env.DMAT_HOME = home;
+  const errors: string[] = [];
+  const spy = vi.spyOn(console, 'error').mockImplementation((...m: unknown[]) => {
+    errors.push(m.join(' '));
+  });
+  try {
+    return { code: await main(args), stderr: errors.join('\n') };
+  } finally {
+    spy.mockRestore();
+    if (saved === undefined) delete process.env.DMAT_HOME;
+    else process.env.DMAT_HOME = saved;
+  }
+}
+
+describe('dmat report with bad input', () => {
+  it('names an unknown audit and writes nothing', async () => {
+    const out = path.join(home, 'missing.pdf');
+    const r = await dmatInProcess(['report', 'aud_nope', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^dmat report: audit "aud_nope" not found/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('refuses an audit that has not finished', async () => {
+    const out = path.join(home, 'queued.pdf');
+    const r = await dmatInProcess(['report', queuedId, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`audit "${queuedId}" is queued; only a finished audit`);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('asks for an output file and a .pdf name', async () => {
+    expect((await dmatInProcess(['report', subject.auditId])).stderr).toContain('--out FILE.pdf');
+    const r = await dmatInProcess(['report', subject.auditId, '--out', path.join(home, 'x.txt')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--out must name a .pdf file');
+  });
+
+  it('leaves no temporary file behind', () => {
+    expect(fs.readdirSync(home).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
