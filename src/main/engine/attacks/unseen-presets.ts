@@ -80,7 +80,11 @@ export interface UnseenPreset extends AttackPreset {
 
 const px = (v: number) => v / 255;
 const UNSEEN_STEPS = 200;
-const fixedStep = (s: number) => () => s;
+/**
+ * Fog, Snow and Gabor step on their own parameters by a fixed 0.002236 whatever ε is; leaving the
+ * preset's step undefined lets the attack's default apply, so strength sweeps keep it fixed too.
+ */
+const attackDefaultStep = () => undefined;
 const sqrtStep = (steps: number) => (eps: number) => eps / Math.sqrt(steps);
 
 function preset(
@@ -115,7 +119,7 @@ export const UNSEEN_PRESETS: readonly UnseenPreset[] = [
     referenceEps: px(128),
     sweepEps: [128, 256, 512, 2048, 4096, 8192].map(px),
     steps: UNSEEN_STEPS,
-    stepFor: fixedStep(0.002236),
+    stepFor: attackDefaultStep,
     referenceNote: 'ε = 128 in [0,255] units, 200 signed steps of 0.002236 on the fog variables',
   }),
   preset({
@@ -129,7 +133,7 @@ export const UNSEEN_PRESETS: readonly UnseenPreset[] = [
     referenceEps: 0.0625,
     sweepEps: [0.0625, 0.125, 0.25, 2, 4, 8],
     steps: UNSEEN_STEPS,
-    stepFor: fixedStep(0.002236),
+    stepFor: attackDefaultStep,
     referenceNote:
       'ε = 0.0625 in [0,1] units, 200 signed steps of 0.002236 on the flake intensities',
   }),
@@ -158,7 +162,7 @@ export const UNSEEN_PRESETS: readonly UnseenPreset[] = [
     referenceEps: px(12.5),
     sweepEps: [6.25, 12.5, 25, 400, 800, 1600].map(px),
     steps: UNSEEN_STEPS,
-    stepFor: fixedStep(0.002236),
+    stepFor: attackDefaultStep,
     referenceNote:
       'ε = 12.5 in [0,255] units, 200 signed steps of 0.002236 on the sparse variables',
   }),

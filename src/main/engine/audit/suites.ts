@@ -14,8 +14,23 @@ import type {
 } from '../../../shared/api';
 import { describeZodError, suiteDefinitionSchema } from '../../../shared/api-schemas';
 import { createAttack } from '../attacks/registry';
-import { findPreset, PRESETS, type AttackPreset } from '../attacks/presets';
+import {
+  findPreset as findSeenPreset,
+  PRESETS as SEEN_PRESETS,
+  type AttackPreset,
+} from '../attacks/presets';
+import {
+  APGD_PRESETS,
+  findUnseenPreset,
+  PAPER_UNSEEN_COLUMNS,
+  RELIABLE_SUITE,
+  UNSEEN_PRESETS,
+} from '../attacks/unseen-presets';
 import type { Attack, AttackOptions, Budget } from '../attacks/types';
+
+/** Every preset: the seen attacks, the unseen attacks and APGD. */
+const PRESETS: readonly AttackPreset[] = [...SEEN_PRESETS, ...UNSEEN_PRESETS, ...APGD_PRESETS];
+const findPreset = (id: string) => findSeenPreset(id) ?? findUnseenPreset(id);
 
 /** The suites shipped with the product. */
 export const BUILTIN_SUITES: Record<string, SuiteDefinition> = {
@@ -28,13 +43,20 @@ export const BUILTIN_SUITES: Record<string, SuiteDefinition> = {
   paper: {
     name: 'paper',
     description:
-      "The columns of the paper's Tables 1–2: FGSM, PGD-50, MIA and OM-PGD-50 at the paper budgets, with the per-sample worst case.",
+      "The columns of the paper's Tables 1–2: FGSM, PGD-50, MIA and OM-PGD-50 at the paper budgets, then the unseen attacks Fog, Snow, Elastic, Gabor, JPEG, L2 and L1 at the DMAT settings, with the per-sample worst case.",
     attacks: [
       { preset: 'fgsm' },
       { preset: 'pgd-50' },
       { preset: 'mia-50' },
       { preset: 'om-pgd-50' },
+      ...PAPER_UNSEEN_COLUMNS.map((preset) => ({ preset })),
     ],
+  },
+  reliable: {
+    name: 'reliable',
+    description:
+      "A trustworthy L∞ evaluation at ε = 4/255 [0,1] px: APGD-CE and APGD-DLR (AutoAttack, 100 steps) with the paper's PGD-50 and MIA, with the per-sample worst case.",
+    attacks: RELIABLE_SUITE.map((preset) => ({ preset })),
   },
 };
 
