@@ -25,7 +25,7 @@ export const reportsJobsMigration: Migration = {
 
       CREATE TABLE jobs (
         id          TEXT PRIMARY KEY,
-        kind        TEXT NOT NULL CHECK (kind IN ('audit', 'train', 'dataset-build', 'report')),
+        kind        TEXT NOT NULL,             -- job kind: audit, train, dataset-build, …
         target_id   TEXT NOT NULL,
         status      TEXT NOT NULL
                     CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),

@@ -1,0 +1,144 @@
+/**
+ * Job kind "audit": runs a stored audit (in this process, or split over `workers` audit-part
+ * processes whose outcomes merge exactly), runs the trust checks, and writes every result to
+ * the store in one transaction. A failure or cancellation is written to the audit row too.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { runAuditChecks } from '../engine/audit/checks';
+import { prepareAudit, type AuditSetup, type PreparedAudit } from '../engine/audit/prepare';
+import { AuditProgressTracker, type PartProgress } from '../engine/audit/progress';
+import {
+  auditPhases,
+  batchCount,
+  partIndices,
+  partitionBatches,
+  runAuditPart,
+  type AuditPart,
+} from '../engine/audit/run-audit';
+import { summariseAudit } from '../engine/audit/summarise';
+import { initBackend } from '../engine/runtime/backend';
+import { openStore } from '../store/index';
+import type { JobHandler } from './messages';
+import { JobRunner } from './runner';
+
+export interface AuditJobParams {
+  auditId: string;
+  dbPath: string;
+  setup: AuditSetup;
+  workers: number;
+  datasetSha256?: string;
+}
+
+export interface AuditJobResult {
+  auditId: string;
+  standardAccuracy: number;
+  worstCaseAccuracy: number;
+}
+
+function appVersion(): string {
+  const pkg = JSON.parse(
+    readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
+  ) as { version: string };
+  return pkg.version;
+}
+
+async function runParts(
+  prepared: PreparedAudit,
+  params: AuditJobParams,
+  ctx: Parameters<JobHandler<AuditJobParams>>[0],
+): Promise<AuditPart[]> {
+  const { plan, models } = prepared;
+  const phases = auditPhases(plan.suite);
+  const ranges = partitionBatches(batchCount(plan), params.workers);
+  const tracker = new AuditProgressTracker(
+    phases,
+    ranges.map((r) => partIndices(plan, r).length),
+  );
+  if (ranges.length <= 1) {
+    return [
+      await runAuditPart(plan, models, {
+        signal: ctx.signal,
+        onProgress: (p) => ctx.progress(tracker.update(0, p)),
+      }),
+    ];
+  }
+  const runner = new JobRunner({ killAfterMs: 3000 });
+  const handles = await Promise.all(
+    ranges.map((range, k) =>
+      runner.start<AuditPart>(
+        'audit-part',
+        { setup: params.setup, range },
+        { onDetail: (d) => ctx.progress(tracker.update(k, d as PartProgress)) },
+      ),
+    ),
+  );
+  const stop = () => void runner.cancelAll();
+  ctx.signal.addEventListener('abort', stop);
+  try {
+    return await Promise.all(handles.map((h) => h.done));
+  } catch (err) {
+    await runner.cancelAll();
+    throw err;
+  } finally {
+    ctx.signal.removeEventListener('abort', stop);
+  }
+}
+
+export const auditJob: JobHandler<AuditJobParams, AuditJobResult> = async (ctx) => {
+  const { auditId, dbPath, setup } = ctx.params;
+  const store = openStore(dbPath);
+  const t0 = performance.now();
+  let prepared: PreparedAudit | undefined;
+  try {
+    const backend = await initBackend();
+    store.audits.markRunning(auditId, backend.backend);
+    prepared = await prepareAudit(setup);
+    const parts = await runParts(prepared, ctx.params, ctx);
+    const durationMs = performance.now() - t0;
+    const results = summariseAudit(prepared.plan.suite, parts, {
+      galleryPerAttack: setup.galleryPerAttack,
+      durationMs,
+    });
+    const sanityFlags = await runAuditChecks({
+      plan: prepared.plan,
+      models: prepared.models,
+      results,
+      signal: ctx.signal,
+    });
+    const configHash = createHash('sha256')
+      .update(JSON.stringify({ ...setup, modelPath: undefined, datasetPath: undefined }))
+      .digest('hex');
+    store.saveAuditResults(auditId, {
+      ...results,
+      durationMs: performance.now() - t0,
+      sanityFlags,
+      reproducibility: {
+        appVersion: appVersion(),
+        backend: `${backend.backend} (${backend.provider})`,
+        seed: setup.seed,
+        configHash,
+        modelSha256: prepared.modelSha256,
+        ...(ctx.params.datasetSha256 ? { datasetSha256: ctx.params.datasetSha256 } : {}),
+        batchSize: setup.batchSize,
+        workers: ctx.params.workers,
+        samples: prepared.plan.indices.length,
+      },
+    });
+    return {
+      auditId,
+      standardAccuracy: results.standardAccuracy,
+      worstCaseAccuracy: results.worstCaseAccuracy,
+    };
+  } catch (err) {
+    store.audits.finish(auditId, {
+      status: ctx.signal.aborted ? 'cancelled' : 'failed',
+      durationMs: performance.now() - t0,
+      error: ctx.signal.aborted ? 'cancelled' : (err as Error).message,
+    });
+    throw err;
+  } finally {
+    prepared?.dispose();
+    store.close();
+  }
+};

@@ -1,0 +1,54 @@
+/**
+ * Entry of every job process: waits for `start`, runs the handler for the kind, streams its
+ * reports to the parent, and answers `cancel` by aborting the handler's signal (the parent
+ * kills the process if the handler does not stop in time).
+ */
+import { JOB_HANDLERS } from './handlers';
+import { isUserError, type ChildMessage, type JobContext } from './messages';
+import { parentPort } from './process-adapter';
+
+const port = parentPort();
+const abort = new AbortController();
+let started = false;
+
+function finish(msg: ChildMessage): void {
+  port.send(msg);
+  // Let the message flush, then leave even if a handler left timers behind.
+  setTimeout(() => process.exit(0), 50).unref();
+}
+
+port.onMessage(async (msg) => {
+  if (msg.type === 'cancel') {
+    abort.abort();
+    return;
+  }
+  if (msg.type !== 'start' || started) return;
+  started = true;
+  const load = JOB_HANDLERS[msg.kind];
+  if (!load) {
+    finish({ type: 'error', message: `unknown job kind "${msg.kind}"`, userError: false });
+    return;
+  }
+  const ctx: JobContext = {
+    jobId: msg.jobId,
+    params: msg.params,
+    signal: abort.signal,
+    progress: (progress, detail) => port.send({ type: 'progress', progress, detail }),
+    metrics: (points) => port.send({ type: 'metrics', points }),
+    log: (level, message) => port.send({ type: 'log', level, message }),
+  };
+  try {
+    const handler = (await load()) as (c: JobContext) => Promise<unknown>;
+    const result = await handler(ctx);
+    finish(abort.signal.aborted ? { type: 'cancelled' } : { type: 'result', result });
+  } catch (err) {
+    if (abort.signal.aborted) {
+      finish({ type: 'cancelled' });
+      return;
+    }
+    const e = err instanceof Error ? err : new Error(String(err));
+    finish({ type: 'error', message: e.message, userError: isUserError(e), stack: e.stack });
+  }
+});
+
+port.send({ type: 'ready' });
