@@ -8,7 +8,7 @@ import type { JobEvent, JobKind, JobProgress } from '../../shared/api';
 import type { Store } from '../store/index';
 import { newId } from '../store/util';
 import type { ChildMessage } from './messages';
-import { spawnJobProcess, type JobChannel } from './process-adapter';
+import { spawnJobProcess } from './process-adapter';
 
 export class JobFailedError extends Error {
   constructor(
