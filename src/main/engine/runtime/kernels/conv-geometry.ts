@@ -1,0 +1,102 @@
+/**
+ * Shared geometry for the convolution-gradient kernels: the forward convolution's padding and
+ * output size (tfjs's own computation, so 'same', 'valid', explicit and rounding modes agree with
+ * every other backend), and a pad-or-crop helper for borders that may come out negative.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export type Conv2DPad =
+  | 'valid'
+  | 'same'
+  | number
+  | [[number, number], [number, number], [number, number], [number, number]];
+
+export interface Conv2DGeometry {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  padTop: number;
+  padBottom: number;
+  padLeft: number;
+  padRight: number;
+}
+
+export function conv2DGeometry(
+  kernelName: string,
+  inShape: number[],
+  filterShape: number[],
+  strides: number | [number, number],
+  pad: Conv2DPad,
+  dataFormat: string | undefined,
+  dimRoundingMode: 'floor' | 'round' | 'ceil' | undefined,
+): Conv2DGeometry {
+  if (dataFormat !== undefined && dataFormat !== 'NHWC') {
+    throw new Error(`${kernelName} on wasm supports NHWC only, got dataFormat ${dataFormat}`);
+  }
+  const info = tf.backend_util.computeConv2DInfo(
+    inShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: info.padInfo.top,
+    padBottom: info.padInfo.bottom,
+    padLeft: info.padInfo.left,
+    padRight: info.padInfo.right,
+  };
+}
+
+/**
+ * Grow (positive) or shrink (negative) the spatial borders of an NHWC tensor. Zero amounts
+ * cost nothing: the input is returned as is.
+ */
+export function padOrCrop(
+  x: tf.Tensor4D,
+  top: number,
+  bottom: number,
+  left: number,
+  right: number,
+): tf.Tensor4D {
+  let out = x;
+  if (top > 0 || bottom > 0 || left > 0 || right > 0) {
+    out = tf.pad(out, [
+      [0, 0],
+      [Math.max(top, 0), Math.max(bottom, 0)],
+      [Math.max(left, 0), Math.max(right, 0)],
+      [0, 0],
+    ]);
+  }
+  if (top < 0 || bottom < 0 || left < 0 || right < 0) {
+    const [b, h, w, c] = out.shape;
+    const t = Math.max(-top, 0);
+    const l = Math.max(-left, 0);
+    out = tf.slice(
+      out,
+      [0, t, l, 0],
+      [b, h - t - Math.max(-bottom, 0), w - l - Math.max(-right, 0), c],
+    );
+  }
+  return out;
+}

@@ -1,0 +1,376 @@
+/**
+ * The engine's wasm kernels against the pure-JS cpu backend: the same gradients, from the same
+ * inputs, computed with tf.grad under each backend, must agree within 1e-4 relative (to the
+ * largest magnitude of the reference). Each case names its geometry in the test name.
+ *
+ * Dilations: tfjs refuses gradients of dilated convolutions on every backend ("dilation rates
+ * greater than 1 are not yet supported in gradients"), and the backprop kernels carry no
+ * dilation attribute, so there is no dilated case to run.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../../src/main/engine/runtime/backend';
+import { wasmKernels, gradientOverrides } from '../../src/main/engine/runtime/kernels/index';
+import { benchCnn } from '../../src/main/engine/models/architectures';
+
+/** tfjs's own FusedBatchNorm gradient, captured before the engine replaces it. */
+const stockBatchNormGrad = tf.getGradient('FusedBatchNorm')!;
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+}
+
+function randomArray(n: number, seed: number): Float32Array {
+  const r = seeded(seed);
+  return Float32Array.from({ length: n }, r);
+}
+
+type Arrays = { data: Float32Array; shape: number[] }[];
+
+/** Run `f` on tensors made from `inputs` under `backend`, returning every output as arrays. */
+async function under(
+  backend: 'cpu' | 'wasm',
+  inputs: Arrays,
+  f: (...xs: tf.Tensor[]) => tf.Tensor[],
+): Promise<Float32Array[]> {
+  await useBackend(backend);
+  return tf.tidy(() => {
+    const xs = inputs.map((i) => tf.tensor(i.data, i.shape));
+    return f(...xs).map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+function expectClose(actual: Float32Array, expected: Float32Array, tol = 1e-4): void {
+  expect(actual.length).toBe(expected.length);
+  let scale = 0;
+  for (const v of expected) scale = Math.max(scale, Math.abs(v));
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) {
+    worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+  }
+  expect(Number.isFinite(worst)).toBe(true);
+  expect(worst / Math.max(scale, 1e-12)).toBeLessThanOrEqual(tol);
+}
+
+async function compareBackends(inputs: Arrays, f: (...xs: tf.Tensor[]) => tf.Tensor[]) {
+  const ref = await under('cpu', inputs, f);
+  const got = await under('wasm', inputs, f);
+  ref.forEach((r, i) => expectClose(got[i], r));
+}
+
+type Pad =
+  'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+
+interface ConvCase {
+  name: string;
+  x: [number, number, number, number];
+  k: [number, number];
+  cOut: number;
+  stride: number | [number, number];
+  pad: Pad;
+}
+
+const convCases: ConvCase[] = [];
+for (const stride of [1, 2]) {
+  for (const pad of ['same', 'valid'] as const) {
+    for (const cIn of [1, 3, 8]) {
+      convCases.push({
+        name: `x 2×7×9×${cIn}, k 3×3, c_out 8, stride ${stride}, pad ${pad}`,
+        x: [2, 7, 9, cIn],
+        k: [3, 3],
+        cOut: 8,
+        stride,
+        pad,
+      });
+    }
+  }
+}
+convCases.push(
+  {
+    name: 'x 3×11×6×3, k 5×2, c_out 1, stride [2,3], pad same',
+    x: [3, 11, 6, 3],
+    k: [5, 2],
+    cOut: 1,
+    stride: [2, 3],
+    pad: 'same',
+  },
+  {
+    name: 'x 1×6×6×8, k 1×1, c_out 3, stride 2, pad valid',
+    x: [1, 6, 6, 8],
+    k: [1, 1],
+    cOut: 3,
+    stride: 2,
+    pad: 'valid',
+  },
+  {
+    name: 'x 2×5×5×3, k 4×4, c_out 8, stride 1, pad valid (filter near input size)',
+    x: [2, 5, 5, 3],
+    k: [4, 4],
+    cOut: 8,
+    stride: 1,
+    pad: 'valid',
+  },
+  {
+    name: 'x 2×9×8×3, k 3×3, c_out 8, stride 3, pad valid (unused trailing rows)',
+    x: [2, 9, 8, 3],
+    k: [3, 3],
+    cOut: 8,
+    stride: 3,
+    pad: 'valid',
+  },
+  {
+    name: 'x 2×7×9×3, k 3×3, c_out 8, stride 1, pad explicit [1,2]×[0,3]',
+    x: [2, 7, 9, 3],
+    k: [3, 3],
+    cOut: 8,
+    stride: 1,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 3],
+      [0, 0],
+    ],
+  },
+  {
+    name: 'x 2×7×9×3, k 3×3, c_out 8, stride 2, pad explicit [4,4]×[3,1] (larger than the filter)',
+    x: [2, 7, 9, 3],
+    k: [3, 3],
+    cOut: 8,
+    stride: 2,
+    pad: [
+      [0, 0],
+      [4, 4],
+      [3, 1],
+      [0, 0],
+    ],
+  },
+);
+
+describe('wasm kernels registered by the engine', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+
+  it('replaces or adds every listed kernel on wasm', () => {
+    for (const { config } of wasmKernels) {
+      expect(tf.getKernel(config.kernelName, 'wasm')?.kernelFunc).toBe(config.kernelFunc);
+    }
+    for (const g of gradientOverrides) expect(tf.getGradient(g.kernelName)).toBe(g);
+  });
+});
+
+describe('conv2d gradients (Conv2DBackpropInput, Conv2DBackpropFilter) match cpu', () => {
+  for (const c of convCases) {
+    it(c.name, async () => {
+      const w: [number, number, number, number] = [c.k[0], c.k[1], c.x[3], c.cOut];
+      const probe = await under('cpu', [], () => [
+        tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(w) as tf.Tensor4D, c.stride, c.pad),
+      ]);
+      const outSize = probe[0].length;
+      const inputs: Arrays = [
+        { data: randomArray(tf.util.sizeFromShape(c.x), 1), shape: c.x },
+        { data: randomArray(tf.util.sizeFromShape(w), 2), shape: w },
+        { data: randomArray(outSize, 3), shape: [outSize] },
+      ];
+      await compareBackends(inputs, (x, f, weights) => {
+        // A weighted sum of the outputs makes dy non-uniform, so every tap is exercised.
+        const loss = (xx: tf.Tensor, ff: tf.Tensor) =>
+          tf.sum(
+            tf.mul(
+              tf.reshape(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, c.stride, c.pad), [-1]),
+              weights,
+            ),
+          );
+        const [dx, dw] = tf.grads(loss)([x, f]);
+        return [dx, dw];
+      });
+    });
+  }
+});
+
+describe("batch-norm gradient (engine override on wasm) matches tfjs's own on cpu", () => {
+  const cases = [
+    { name: 'inference statistics, x 2×5×3×8', shape: [2, 5, 3, 8], train: false },
+    { name: 'training statistics (moments of x), x 4×3×5×3', shape: [4, 3, 5, 3], train: true },
+    { name: 'training statistics, x 3×7×1', shape: [3, 7, 1, 1], train: true },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const ch = c.shape[3];
+      const inputs: Arrays = [
+        { data: randomArray(tf.util.sizeFromShape(c.shape), 4), shape: c.shape },
+        { data: randomArray(ch, 5), shape: [ch] },
+        { data: randomArray(ch, 6).map((v) => v + 1), shape: [ch] },
+        { data: randomArray(ch, 7), shape: [ch] },
+        { data: randomArray(ch, 8).map((v) => v + 1), shape: [ch] },
+        { data: randomArray(tf.util.sizeFromShape(c.shape), 9), shape: c.shape },
+      ];
+      const f = (
+        x: tf.Tensor,
+        offset: tf.Tensor,
+        scale: tf.Tensor,
+        mean: tf.Tensor,
+        variance: tf.Tensor,
+        wts: tf.Tensor,
+      ) => {
+        const loss = (xx: tf.Tensor, off: tf.Tensor, sc: tf.Tensor) => {
+          const stats = c.train ? tf.moments(xx, [0, 1, 2]) : { mean, variance };
+          const y = tf.batchNorm(xx, stats.mean, stats.variance, off, sc, 1e-3);
+          return tf.sum(tf.mul(y, wts));
+        };
+        return tf.grads(loss)([x, offset, scale]);
+      };
+      const ours = tf.getGradient('FusedBatchNorm')!;
+      tf.registerGradient(stockBatchNormGrad);
+      const ref = await under('cpu', inputs, f);
+      tf.registerGradient(ours);
+      const got = await under('wasm', inputs, f);
+      ref.forEach((r, i) => expectClose(got[i], r));
+    });
+  }
+});
+
+describe('stock wasm kernels on the training path (MaxPoolGrad, AvgPoolGrad, ReLU grad) match cpu', () => {
+  const cases = [
+    {
+      name: 'max-pool 2×2 stride 2 valid, x 2×8×6×3',
+      pool: 'max',
+      size: 2,
+      stride: 2,
+      pad: 'valid',
+      x: [2, 8, 6, 3],
+    },
+    {
+      name: 'max-pool 3×3 stride 2 same, x 2×7×9×8 (overlapping windows)',
+      pool: 'max',
+      size: 3,
+      stride: 2,
+      pad: 'same',
+      x: [2, 7, 9, 8],
+    },
+    {
+      name: 'max-pool 2×2 stride 2 valid with ties (ReLU zeros), x 2×6×6×1',
+      pool: 'max-relu',
+      size: 2,
+      stride: 2,
+      pad: 'valid',
+      x: [2, 6, 6, 1],
+    },
+    {
+      name: 'max-pool 2×2 stride 2 valid with exact ties (values on a 0.25 grid), x 2×8×6×3',
+      pool: 'max-ties',
+      size: 2,
+      stride: 2,
+      pad: 'valid',
+      x: [2, 8, 6, 3],
+    },
+    {
+      name: 'avg-pool 2×2 stride 2 valid, x 2×8×6×3',
+      pool: 'avg',
+      size: 2,
+      stride: 2,
+      pad: 'valid',
+      x: [2, 8, 6, 3],
+    },
+    {
+      name: 'avg-pool 3×3 stride 1 same, x 2×5×7×8',
+      pool: 'avg',
+      size: 3,
+      stride: 1,
+      pad: 'same',
+      x: [2, 5, 7, 8],
+    },
+  ] as const;
+  for (const c of cases) {
+    it(c.name, async () => {
+      const n = tf.util.sizeFromShape([...c.x]);
+      const inputs: Arrays = [{ data: randomArray(n, 10), shape: [...c.x] }];
+      await compareBackends(inputs, (x) => {
+        const loss = (xx: tf.Tensor) => {
+          const x4 = (
+            c.pool === 'max-relu'
+              ? tf.relu(xx)
+              : c.pool === 'max-ties'
+                ? tf.add(xx, tf.sub(tf.div(tf.round(tf.mul(xx, 4)), 4), xx))
+                : xx
+          ) as tf.Tensor4D;
+          const y =
+            c.pool === 'avg'
+              ? tf.avgPool(x4, c.size, c.stride, c.pad)
+              : tf.maxPool(x4, c.size, c.stride, c.pad);
+          return tf.sum(tf.mul(y, tf.range(1, y.size + 1).reshape(y.shape)));
+        };
+        return [tf.grad(loss)(x)];
+      });
+    });
+  }
+});
+
+describe('tensor hygiene', () => {
+  it('the kernels leave no tensor behind over repeated gradient calls', async () => {
+    await useBackend('wasm');
+    const run = () =>
+      tf.tidy(() => {
+        const x = tf.randomUniform([2, 9, 7, 3]) as tf.Tensor4D;
+        const w = tf.randomNormal([3, 3, 3, 4]) as tf.Tensor4D;
+        const loss = (xx: tf.Tensor, ww: tf.Tensor) => {
+          const c = tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, 2, 'same');
+          const { mean, variance } = tf.moments(c, [0, 1, 2]);
+          const b = tf.batchNorm(c, mean, variance, tf.zeros([4]), tf.ones([4]), 1e-3);
+          return tf.sum(tf.maxPool(b as tf.Tensor4D, 2, 2, 'same'));
+        };
+        tf.grads(loss)([x, w]).forEach((g) => g.dataSync());
+      });
+    run();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) run();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('whole network gradients match cpu', () => {
+  // Small images on purpose: besides speed, max-pool and ReLU are discontinuous, and with enough
+  // units a last-bit difference between backends flips one argmax (at 32×32 it does, moving
+  // a few gradient entries by percent). 8×8 keeps every comparison on the smooth side.
+  it('benchmark CNN on 8×8×3, batch 4: input gradient and every weight gradient, training mode', async () => {
+    const shape: [number, number, number, number] = [4, 8, 8, 3];
+    const inputs: Arrays = [
+      { data: randomArray(tf.util.sizeFromShape(shape), 11).map((v) => v + 0.5), shape },
+    ];
+    await compareBackends(inputs, (x) => {
+      const model = benchCnn([8, 8, 3], 10);
+      // Identical weights on both backends, from seeded arrays (variances kept positive).
+      model.setWeights(
+        model.weights.map((w, i) => {
+          const shift = w.name.includes('variance') ? 1 : 0;
+          return tf.tensor(
+            randomArray(tf.util.sizeFromShape(w.shape as number[]), 100 + i).map(
+              (v) => v * 0.5 + shift,
+            ),
+            w.shape as number[],
+          );
+        }),
+      );
+      const labels = tf.oneHot(tf.tensor1d([0, 3, 5, 9], 'int32'), 10);
+      const lossOf = (xx: tf.Tensor) =>
+        tf.losses.softmaxCrossEntropy(
+          labels,
+          model.apply(xx, { training: true }) as tf.Tensor,
+        ) as tf.Scalar;
+      const { grads } = tf.variableGrads(() => lossOf(x));
+      const dx = tf.grad(lossOf)(x);
+      const out = [
+        dx,
+        ...Object.keys(grads)
+          .sort()
+          .map((k) => grads[k]),
+      ];
+      model.dispose();
+      return out;
+    });
+  });
+});
