@@ -13,9 +13,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, readFileSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { writeDataset } from '../../src/main/engine/data/dataset';
 import { readIdxPair } from '../../src/main/engine/data/idx';
 import { sliceRows, type NdArray } from '../../src/main/engine/data/ndarray';
@@ -172,11 +173,30 @@ const RECIPES: Record<
 };
 
 /** Bump when a recipe changes, so stale cached fixtures are not reused. */
-const FIXTURE_VERSION = 1;
+const FIXTURE_VERSION = 3;
+
+/** The code that writes cached fixtures: a change to any of it invalidates the cache. */
+const WRITER_SOURCES = [
+  'tests/helpers/fixtures.ts',
+  'src/main/engine/data/dataset.ts',
+  'src/main/engine/data/manifest.ts',
+  'src/main/engine/data/npy.ts',
+  'src/main/engine/models/save.ts',
+  'src/main/engine/models/meta.ts',
+  'src/main/engine/models/fs-handler.ts',
+];
+
+let writerHash: string | undefined;
 
 function recipeKey(parts: unknown): string {
+  if (writerHash === undefined) {
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+    const h = createHash('sha256');
+    for (const rel of WRITER_SOURCES) h.update(readFileSync(path.join(root, rel)));
+    writerHash = h.digest('hex');
+  }
   return createHash('sha256')
-    .update(JSON.stringify({ v: FIXTURE_VERSION, parts }))
+    .update(JSON.stringify({ v: FIXTURE_VERSION, code: writerHash, parts }))
     .digest('hex')
     .slice(0, 16);
 }

@@ -184,6 +184,40 @@ describe('dataset files', () => {
   });
 });
 
+describe('dataset verification', () => {
+  it('notices a changed generator and accepts builder extras (per-sample arrays, quality details)', async () => {
+    const folder = path.join(dir, 'with-generator');
+    await fs.cp(await onManifoldDatasetFolder(), folder, { recursive: true });
+    const manifestFile = path.join(folder, 'manifest.json');
+    const m = JSON.parse(await fs.readFile(manifestFile, 'utf8'));
+    expect(Object.keys(m.generator.files).sort()).toEqual([
+      'dmat-model.json',
+      'model.json',
+      'weights.bin',
+    ]);
+    expect(m.splits.train.classCounts.reduce((a: number, b: number) => a + b, 0)).toBe(512);
+    // A builder may add per-sample arrays and richer quality figures.
+    const l1 = m.splits.test.files.x;
+    m.splits.test.files.l1 = { ...l1 };
+    m.quality = {
+      test: { meanL1: 0.01, meanPsnr: 30, l1: { p50: 0.01 } },
+      learnability: { acc: 0.9 },
+    };
+    await fs.writeFile(manifestFile, JSON.stringify(m));
+    expect((await verifyDataset(folder)).ok).toBe(true);
+    const weights = path.join(folder, 'generator', 'weights.bin');
+    const buf = await fs.readFile(weights);
+    buf.writeFloatLE(1, 0);
+    await fs.writeFile(weights, buf);
+    const report = await verifyDataset(folder);
+    expect(report.problems.map((p) => p.message.split(dir).join('<dir>'))).toMatchInlineSnapshot(`
+      [
+        "<dir>/with-generator/generator/weights.bin: generator checksum mismatch (the generator changed since the dataset was built)",
+      ]
+    `);
+  });
+});
+
 describe('batching', () => {
   it('is deterministic per seed, visits every sample once, and limits after shuffling', async () => {
     const folder = path.join(dir, 'batching');

@@ -5,10 +5,11 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { combinedChecksum, hashModelFiles } from '../models/checksums';
-import { replaceFolderAtomic } from './atomic';
+import { hashModelFiles } from '../models/checksums';
+import { META_FILE } from '../models/meta';
+import { exists, replaceFolderAtomic } from './atomic';
 import { sha256File } from './checksum';
-import { DataError } from './errors';
+import { DataError, readFailure } from './errors';
 import {
   ARRAY_FIELDS,
   DATASET_FORMAT,
@@ -231,10 +232,11 @@ export async function writeDataset(
       await fs.cp(path.resolve(opts.generatorFolder), path.join(tmp, 'generator'), {
         recursive: true,
       });
-      draft.generator = {
-        path: 'generator/model.json',
-        sha256: combinedChecksum(await hashModelFiles(path.join(tmp, 'generator', 'model.json'))),
-      };
+      const files = await hashModelFiles(path.join(tmp, 'generator', 'model.json'));
+      // The sidecar matters too: its output range changes what g(w) is.
+      const sidecar = path.join(tmp, 'generator', META_FILE);
+      if (await exists(sidecar)) files[META_FILE] = await sha256File(sidecar);
+      draft.generator = { path: 'generator/model.json', sha256: files['model.json'], files };
     }
     for (const [split, a] of Object.entries(arrays)) {
       const count = a.x.shape[0];
@@ -260,7 +262,13 @@ export async function writeDataset(
           sha256: await sha256File(path.join(tmp, rel)),
         };
       }
-      draft.splits[split] = { count, files: files as DatasetManifest['splits'][string]['files'] };
+      const classCounts = new Array<number>(draft.numClasses).fill(0);
+      for (const label of a.y.data) classCounts[label]++;
+      draft.splits[split] = {
+        count,
+        classCounts,
+        files: files as DatasetManifest['splits'][string]['files'],
+      };
     }
     written = manifestSchema.parse(draft);
     if (written.classNames.length !== written.numClasses) {
@@ -313,23 +321,28 @@ export async function verifyDataset(
       } catch (err) {
         problems.push({
           file,
-          message: `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+          message: `${file}: ${readFailure(err)}`,
         });
       }
     }
   }
-  if (manifest.generator?.sha256) {
-    const file = path.join(dir, manifest.generator.path);
-    try {
-      const got = combinedChecksum(await hashModelFiles(file));
-      if (got !== manifest.generator.sha256) {
-        problems.push({
-          file,
-          message: `${file}: generator checksum mismatch (the generator changed since the dataset was built)`,
-        });
+  if (manifest.generator) {
+    const genDir = path.dirname(path.join(dir, manifest.generator.path));
+    const recorded: Record<string, string> = { ...manifest.generator.files };
+    if (manifest.generator.sha256)
+      recorded[path.basename(manifest.generator.path)] ??= manifest.generator.sha256;
+    for (const [rel, want] of Object.entries(recorded)) {
+      const file = path.join(genDir, rel);
+      try {
+        if ((await sha256File(file)) !== want) {
+          problems.push({
+            file,
+            message: `${file}: generator checksum mismatch (the generator changed since the dataset was built)`,
+          });
+        }
+      } catch (err) {
+        problems.push({ file, message: `${file}: ${readFailure(err)}` });
       }
-    } catch (err) {
-      problems.push({ file, message: (err as Error).message });
     }
   }
   if (problems.length === 0) {

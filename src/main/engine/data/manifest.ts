@@ -23,12 +23,17 @@ export type ArrayField = (typeof ARRAY_FIELDS)[number];
 
 export const splitSchema = z.object({
   count: z.number().int().nonnegative(),
-  files: z.object({
-    x: arrayRefSchema,
-    y: arrayRefSchema,
-    w: arrayRefSchema.optional(),
-    gw: arrayRefSchema.optional(),
-  }),
+  /** Samples per class, index = class (written by the engine; informative). */
+  classCounts: z.array(z.number().int().nonnegative()).optional(),
+  /** x, y and optionally w, gw; further per-sample arrays (e.g. projection l1, psnr) may follow. */
+  files: z
+    .object({
+      x: arrayRefSchema,
+      y: arrayRefSchema,
+      w: arrayRefSchema.optional(),
+      gw: arrayRefSchema.optional(),
+    })
+    .catchall(arrayRefSchema),
 });
 
 export const manifestSchema = z.object({
@@ -40,10 +45,21 @@ export const manifestSchema = z.object({
   latentShape: z.array(dim).nullable(),
   numClasses: z.number().int().min(2),
   classNames: z.array(z.string()),
-  generator: z.object({ path: z.string().min(1), sha256: z.string().optional() }).nullable(),
+  /**
+   * The generator g, relative to the dataset folder. `sha256` is that of its model.json and
+   * `files` holds the sha256 of every file of the model folder (model.json and weights).
+   */
+  generator: z
+    .object({
+      path: z.string().min(1),
+      sha256: z.string().optional(),
+      files: z.record(z.string(), z.string()).optional(),
+    })
+    .nullable(),
   splits: z.record(z.string(), splitSchema),
   provenance: z.record(z.string(), z.unknown()),
-  quality: z.record(z.string(), z.object({ meanL1: z.number(), meanPsnr: z.number() })).optional(),
+  /** Per split: at least meanL1 and meanPsnr of g(w) against x; builders may add more. */
+  quality: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type ArrayRef = z.infer<typeof arrayRefSchema>;
