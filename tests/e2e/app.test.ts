@@ -1,0 +1,155 @@
+/**
+ * The browser mode end to end, as a new user would use it: `dmat serve` with an empty data
+ * folder, headless Chromium, the embedded default dataset and classifiers. Imports a model,
+ * audits it, starts a short DMAT run from the wizard and watches its chart grow. Saves a
+ * screenshot of every screen under tests/e2e/screenshots/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { AuditDetail } from '../../src/shared/api';
+import { launchBrowser, ROOT, screenshot, startServe, type ServeProcess } from './harness';
+
+const EMBEDDED_MODEL = join(ROOT, 'resources', 'models', 'normal');
+
+let serve: ServeProcess;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+/** Calls the API over HTTP with the token, to check what the page shows against the store. */
+async function apiCall<T>(name: string, input: unknown): Promise<T> {
+  const token = new URL(serve.url).hash.replace('#token=', '');
+  const res = await fetch(`${serve.origin}/api/call/${name}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(input),
+  });
+  const body = (await res.json()) as { ok: boolean; value: T; error?: { message: string } };
+  if (!body.ok) throw new Error(body.error?.message);
+  return body.value;
+}
+
+beforeAll(async () => {
+  serve = await startServe();
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(serve.url);
+}, 170_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await serve?.stop();
+});
+
+describe('DMAT Studio in the browser', () => {
+  it('opens on the library with the embedded default present', async () => {
+    await page
+      .getByTestId('dataset-table')
+      .getByText('om-fashion-mnist', { exact: false })
+      .first()
+      .waitFor();
+    await page.getByTestId('classifier-table').waitFor();
+    // The access token left the address bar once read.
+    expect(page.url()).not.toContain('token=');
+  });
+
+  it('imports a model folder', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'dmat-e2e-model-'));
+    cpSync(EMBEDDED_MODEL, folder, { recursive: true });
+    await page.getByTestId('import-model').click();
+    await page.getByTestId('import-path').fill(folder);
+    await page.getByTestId('import-name').fill('e2e-imported');
+    await page.getByTestId('import-submit').click();
+    await page.getByTestId('model-row-e2e-imported').waitFor();
+    await page.locator('[data-testid="dataset-table"] tbody tr').first().click();
+    await page.getByTestId('dataset-detail').locator('img').first().waitFor();
+    await screenshot(page, '1-library');
+  });
+
+  it('audits the imported model on the embedded data and shows the chart and the worst case', async () => {
+    await page.getByTestId('nav-audit').click();
+    await page.getByTestId('audit-model').selectOption({ label: 'e2e-imported' });
+    await page.getByTestId('audit-suite').selectOption('quick');
+    await page.getByTestId('audit-samples').fill('16');
+    await page.getByTestId('audit-run').click();
+    await page
+      .getByTestId('job-progress')
+      .waitFor({ timeout: 30_000 })
+      .catch(() => undefined);
+    await screenshot(page, '4-audit-running');
+    await page
+      .locator('[data-testid="audit-status"]', { hasText: 'done' })
+      .waitFor({ timeout: 150_000 });
+    const chart = page.getByTestId('attack-chart');
+    await chart.locator('canvas').waitFor();
+    expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThanOrEqual(3);
+    const worst = (await page.getByTestId('worst-case').innerText()).trim();
+    expect(worst).toMatch(/^\d{1,3}\.\d\s*%$/);
+
+    const audits = await apiCall<{ id: string }[]>('listAudits', {});
+    const stored = await apiCall<AuditDetail>('getAudit', { id: audits[0].id });
+    expect(stored.samples).toBe(16);
+    expect(worst.replace(/\s*%$/, '')).toBe(((stored.worstCaseAccuracy ?? NaN) * 100).toFixed(1));
+    await screenshot(page, '4-audit-report');
+  });
+
+  it('starts a short DMAT run from the wizard and watches its chart update', async () => {
+    await page.getByTestId('nav-wizard').click();
+    await page.getByTestId('wizard-step-data').waitFor();
+    await page.getByTestId('wizard-next').click();
+    await page.getByTestId('wizard-next').click();
+    await page.getByTestId('wizard-method-dmat').click();
+    await page.getByTestId('wizard-image-steps').fill('2');
+    await page.getByTestId('wizard-latent-steps').fill('2');
+    await screenshot(page, '2-wizard-method');
+    await page.getByTestId('wizard-next').click();
+    await page.getByTestId('wizard-epochs').fill('2');
+    await page.getByTestId('wizard-samples').fill('64');
+    await page.getByTestId('wizard-batch').fill('16');
+    await page.getByTestId('wizard-validation').fill('16');
+    await page.getByTestId('wizard-name').fill('e2e-dmat');
+    await screenshot(page, '2-wizard-schedule');
+    await page.getByTestId('wizard-next').click();
+    await page.getByTestId('wizard-step-review').waitFor();
+    await page.getByTestId('wizard-start').click();
+
+    await page.getByTestId('run-detail').waitFor();
+    const chart = page.getByTestId('loss-chart');
+    await chart.waitFor({ timeout: 120_000 });
+    const first = Number(await chart.getAttribute('data-points'));
+    await page.waitForFunction(
+      (n) =>
+        Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >
+        n,
+      first,
+      { timeout: 120_000 },
+    );
+    await screenshot(page, '3-run-monitor');
+    const runs = await apiCall<{ name: string; status: string }[]>('listRuns', {});
+    expect(runs.find((r) => r.name === 'e2e-dmat')).toBeTruthy();
+    // Leave the CPU to the rest of the test suite.
+    if (await page.getByTestId('run-cancel').isVisible()) {
+      await page.getByTestId('run-cancel').click();
+      await page
+        .locator('[data-testid="run-status"]', { hasText: /cancelled|done/ })
+        .waitFor({ timeout: 30_000 });
+    }
+  });
+
+  it('lists the run and the audit in the history', async () => {
+    await page.getByTestId('nav-history').click();
+    await page.getByTestId('history-table').getByText('e2e-dmat').first().waitFor();
+    await page.getByTestId('history-search').fill('e2e-imported');
+    await page.waitForTimeout(500);
+    const rows = await page.locator('[data-testid="history-table"] tbody tr').count();
+    expect(rows).toBeGreaterThanOrEqual(1);
+    await page.getByTestId('history-search').fill('');
+    await page.waitForTimeout(400);
+    await screenshot(page, '5-history');
+    expect(pageErrors).toEqual([]);
+  });
+});
