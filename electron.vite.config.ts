@@ -10,7 +10,8 @@ export default defineConfig({
     resolve: { alias: { '@shared': shared } },
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: 'src/main/index.ts' } },
+      // The job entry runs in Electron utility processes (see src/main/jobs/process-adapter.ts).
+      rollupOptions: { input: { index: 'src/main/index.ts', job: 'src/main/jobs/entry.ts' } },
     },
   },
   preload: {
