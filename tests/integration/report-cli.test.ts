@@ -3,6 +3,7 @@
  * and the PDF read back with poppler. Every number in the PDF is compared with the store's.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -188,6 +189,24 @@ async function dmatInProcess(args: string[]): Promise<{ code: number; stderr: st
     else process.env.DMAT_HOME = saved;
   }
 }
+
+describe('report records', () => {
+  it('lists each written file in the reports table with its size and checksum', () => {
+    const store = openStore(path.join(home, 'dmat.sqlite'));
+    try {
+      const reports = store.reports.list(subject.auditId);
+      expect(reports.map((r) => r.format).sort()).toEqual(['json', 'pdf']);
+      for (const r of reports) {
+        const bytes = fs.readFileSync(r.path);
+        expect(r.bytes).toBe(bytes.length);
+        expect(r.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+        expect(r.auditIds).toEqual([subject.auditId, other.auditId]);
+      }
+    } finally {
+      store.close();
+    }
+  });
+});
 
 describe('dmat report with bad input', () => {
   it('names an unknown audit and writes nothing', async () => {

@@ -1,11 +1,10 @@
 import { parseArgs } from 'node:util';
 import {
   appVersion,
+  exportReport,
   loadReportData,
   ReportInputError,
   verdictLine,
-  writeReport,
-  writeReportJson,
 } from '../../engine/report';
 import { openStore } from '../../store/index';
 import { UserError, type CliCommand } from '../command';
@@ -48,22 +47,25 @@ export const reportCommand: CliCommand = {
     }
     const store = openStore();
     try {
-      const data = loadReportData(store, positionals[0], {
-        compareWith: values.compare
-          ?.split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
+      const common = {
+        auditIds: [
+          positionals[0],
+          ...(values.compare
+            ?.split(',')
+            .map((s) => s.trim())
+            .filter(Boolean) ?? []),
+        ],
         title: values.title,
-        appVersion: appVersion(),
-      });
+      };
       if (values.out) {
-        const bytes = await writeReport(data, values.out);
-        console.log(`wrote ${values.out} (${(bytes / 1024).toFixed(0)} KiB)`);
+        const pdf = await exportReport(store, { ...common, format: 'pdf', outPath: values.out });
+        console.log(`wrote ${pdf.path} (${(pdf.bytes / 1024).toFixed(0)} KiB, report ${pdf.id})`);
       }
       if (values.json) {
-        await writeReportJson(data, values.json);
-        console.log(`wrote ${values.json}`);
+        const json = await exportReport(store, { ...common, format: 'json', outPath: values.json });
+        console.log(`wrote ${json.path} (report ${json.id})`);
       }
+      const data = loadReportData(store, positionals[0], { appVersion: appVersion() });
       console.log(verdictLine(data));
       return 0;
     } catch (err) {

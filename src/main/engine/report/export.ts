@@ -1,0 +1,34 @@
+/**
+ * The API's `exportReport`: load the audits, write the PDF or JSON (to the chosen path, or
+ * `$DMAT_HOME/reports/<id>.<ext>`), and record the file in the reports table.
+ */
+import path from 'node:path';
+import type { ExportReportInput, ReportInfo } from '../../../shared/api';
+import type { Store } from '../../store/index';
+import { homeFolder } from '../../store/paths';
+import { newId } from '../../store/util';
+import { appVersion } from './app-version';
+import { loadReportData } from './load';
+import { writeReport, writeReportJson } from './write';
+
+export async function exportReport(store: Store, input: ExportReportInput): Promise<ReportInfo> {
+  const [auditId, ...compareWith] = input.auditIds;
+  const data = loadReportData(store, auditId, {
+    compareWith,
+    title: input.title,
+    appVersion: appVersion(),
+  });
+  const id = newId('rep');
+  const target = input.outPath ?? path.join(homeFolder('reports'), `${id}.${input.format}`);
+  const written =
+    input.format === 'pdf' ? await writeReport(data, target) : await writeReportJson(data, target);
+  return store.reports.insert({
+    id,
+    auditIds: input.auditIds,
+    format: input.format,
+    path: written.path,
+    bytes: written.bytes,
+    sha256: written.sha256,
+    title: input.title,
+  });
+}
