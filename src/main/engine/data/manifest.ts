@@ -59,7 +59,12 @@ export const manifestSchema = z.object({
   splits: z.record(z.string(), splitSchema),
   provenance: z.record(z.string(), z.unknown()),
   /** Per split: at least meanL1 and meanPsnr of g(w) against x; builders may add more. */
-  quality: z.record(z.string(), z.unknown()).optional(),
+  quality: z
+    .record(
+      z.string(),
+      z.looseObject({ meanL1: z.number().optional(), meanPsnr: z.number().optional() }),
+    )
+    .optional(),
 });
 
 export type ArrayRef = z.infer<typeof arrayRefSchema>;
