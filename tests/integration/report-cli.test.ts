@@ -10,7 +10,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/main/cli';
-import { formatBudget, formatCount, parseReportJson } from '../../src/main/engine/report';
+import {
+  formatBudget,
+  formatCount,
+  loadReportData,
+  parseReportJson,
+} from '../../src/main/engine/report';
 import { openStore } from '../../src/main/store/index';
 import {
   inkFraction,
@@ -189,6 +194,28 @@ async function dmatInProcess(args: string[]): Promise<{ code: number; stderr: st
     else process.env.DMAT_HOME = saved;
   }
 }
+
+describe('loadReportData', () => {
+  it('maps what the audit job records into the appendix without repeating the configuration', () => {
+    const store = openStore(path.join(home, 'dmat.sqlite'));
+    try {
+      const r = loadReportData(store, subject.auditId).reproducibility;
+      expect(r.backend).toBe('wasm (@tensorflow/tfjs-backend-wasm)');
+      expect(r.seeds).toEqual({ audit: 11 });
+      expect(r.configHash).toBe(`sha256:${'12'.repeat(32)}`);
+      expect(r.models[0]).toEqual({
+        name: 'dmat',
+        role: 'classifier',
+        checksum: store.models.list('classifier').find((m) => m.name === 'dmat')?.sha256,
+      });
+      expect(r.models[1].role).toBe('generator');
+      expect(r.dataset.checksum).toBe('ef'.repeat(32));
+      expect(r.extra).toEqual({});
+    } finally {
+      store.close();
+    }
+  });
+});
 
 describe('report records', () => {
   it('lists each written file in the reports table with its size and checksum', () => {

@@ -268,11 +268,17 @@ export function seedAudit(
         })),
       },
     ],
+    // The keys the audit job records.
     reproducibility: {
       appVersion: '0.1.0',
+      backend: 'wasm (@tensorflow/tfjs-backend-wasm)',
+      seed,
       configHash: `sha256:${'12'.repeat(32)}`,
+      modelSha256: classifier.sha256,
       datasetSha256: 'ef'.repeat(32),
-      host: 'linux x64',
+      batchSize: 60,
+      workers: 1,
+      samples,
     },
   });
   return { auditId: audit.id, modelName };

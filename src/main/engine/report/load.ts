@@ -252,9 +252,13 @@ export function loadReportData(
   const seeds: Record<string, number> = { audit: audit.seed };
   for (const [k, v] of Object.entries(repro)) {
     if (/seed/i.test(k) && typeof v === 'number') {
-      seeds[k] = v;
+      if (!(k === 'seed' && v === audit.seed)) seeds[k] = v;
       delete repro[k];
     }
+  }
+  // Facts already printed with the configuration are not repeated among the extras.
+  for (const [k, v] of Object.entries(config)) {
+    if (repro[k] === v) delete repro[k];
   }
   const datasetChecksum: ReportChecksum = {
     name: `${audit.datasetName} (${audit.split})`,
@@ -279,6 +283,7 @@ export function loadReportData(
   const appVersion = take('appVersion', 'version') ?? opts.appVersion ?? 'not recorded';
   const configHash = take('configHash') ?? configHashOf(config);
   const host = take('host');
+  const backend = take('backend') ?? (audit.backend || 'not recorded');
 
   const comparisons =
     opts.compareWith && opts.compareWith.length > 0
@@ -322,7 +327,7 @@ export function loadReportData(
     gallery,
     reproducibility: {
       appVersion,
-      backend: audit.backend || 'not recorded',
+      backend,
       seeds,
       configHash,
       config,
