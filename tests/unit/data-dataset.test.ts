@@ -7,6 +7,7 @@ import { initBackend } from '../../src/main/engine/runtime/backend';
 import {
   DataError,
   balancedSubset,
+  datasetFromArrays,
   batchOrder,
   batches,
   computeOnManifold,
@@ -18,7 +19,7 @@ import {
   type SplitArrays,
 } from '../../src/main/engine/data/index';
 import { checkCompatible, loadGenerator } from '../../src/main/engine/models/index';
-import { onManifoldDatasetFolder, trainedClassifier } from '../helpers/fixtures';
+import { mnistSubset, onManifoldDatasetFolder, trainedClassifier } from '../helpers/fixtures';
 
 let dir: string;
 
@@ -181,6 +182,41 @@ describe('dataset files', () => {
     expect(
       await failure(() => writeDataset(path.join(dir, 'labels'), input, { train: b })),
     ).toMatchInlineSnapshot(`"<dir>/labels/train/y.npy (y): label 3 at index 2 is outside 0…2"`);
+  });
+});
+
+describe('in-memory datasets', () => {
+  it('batches arrays read from IDX files like a dataset on disk, and checks them as strictly', async () => {
+    const { train } = await mnistSubset({ train: 40, test: 0 });
+    const ds = datasetFromArrays(
+      {
+        name: 'mnist-40',
+        imageShape: [28, 28, 1],
+        numClasses: 10,
+        classNames: train.classNames,
+        provenance: {},
+      },
+      { train: { x: train.x, y: train.y } },
+    );
+    const [b] = [...batches(ds, { split: 'train', batchSize: 40 })];
+    expect(b.w).toBeUndefined();
+    expect(b.x.max().dataSync()[0]).toBe(1);
+    expect(Array.from(b.y.dataSync())).toEqual(Array.from(train.y.data));
+    disposeBatch(b);
+    expect(
+      await failure(() =>
+        datasetFromArrays(
+          {
+            name: 'mnist-40',
+            imageShape: [28, 28, 1],
+            numClasses: 5,
+            classNames: ['a', 'b', 'c', 'd', 'e'],
+            provenance: {},
+          },
+          { train: { x: train.x, y: train.y } },
+        ),
+      ),
+    ).toMatchInlineSnapshot(`"mnist-40: train.y (y): label 7 at index 0 is outside 0…4"`);
   });
 });
 

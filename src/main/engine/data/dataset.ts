@@ -283,6 +283,46 @@ export async function writeDataset(
   return written!;
 }
 
+/**
+ * A dataset held in memory, from arrays read elsewhere (IDX files, an image folder), checked as
+ * strictly as a dataset read from disk. Nothing is written; `batches` works on it as on any other.
+ */
+export function datasetFromArrays(
+  input: ManifestInput,
+  arrays: Record<string, SplitArrays>,
+): Dataset {
+  const manifest: DatasetManifest = {
+    format: DATASET_FORMAT,
+    version: DATASET_VERSION,
+    ...input,
+    latentShape: input.latentShape ?? null,
+    generator: input.generator ?? null,
+    splits: {},
+  };
+  if (manifest.classNames.length !== manifest.numClasses) {
+    throw new DataError(
+      input.name,
+      `has ${manifest.classNames.length} names for ${manifest.numClasses} classes`,
+      'classNames',
+    );
+  }
+  const splits: Record<string, DatasetSplit> = {};
+  for (const [name, a] of Object.entries(arrays)) {
+    const count = a.x.shape[0];
+    const y = toInt32(a.y);
+    const files: Partial<Record<ArrayField, ArrayRef>> = {};
+    for (const field of ARRAY_FIELDS) {
+      const arr = field === 'y' ? y : a[field];
+      if (!arr) continue;
+      checkArray(manifest, field, count, arr, `${input.name}: ${name}.${field}`);
+      files[field] = { path: `${name}/${field}.npy`, dtype: arr.dtype, shape: arr.shape };
+    }
+    manifest.splits[name] = { count, files: files as DatasetManifest['splits'][string]['files'] };
+    splits[name] = { name, count, x: a.x, y, w: a.w, gw: a.gw };
+  }
+  return { manifest: manifestSchema.parse(manifest), splits };
+}
+
 export interface VerifyProblem {
   file: string;
   message: string;

@@ -25,6 +25,7 @@ export {
 export {
   readDataset,
   writeDataset,
+  datasetFromArrays,
   verifyDataset,
   type Dataset,
   type DatasetSplit,
