@@ -180,6 +180,18 @@ describe('saving and loading classifiers', () => {
     clf.dispose();
   });
 
+  it('leaves no tensors behind after load and dispose, nor after a failed load', async () => {
+    const model = smallModel(3, 'softmax');
+    const folder = await saved('load-leaks', model);
+    model.dispose();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      (await loadClassifier(folder, { stripSoftmax: true })).model.dispose();
+      await loadClassifier(folder).catch(() => undefined);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('writes atomically: no temporary files are left beside the model', async () => {
     const model = smallModel();
     const folder = await saved('atomic', model);
