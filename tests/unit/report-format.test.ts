@@ -7,6 +7,7 @@ import {
   formatEps,
   formatPlain,
 } from '../../src/main/engine/report/format';
+import { compactJson } from '../../src/main/engine/report/sections/appendix';
 
 describe('report number formatting', () => {
   it('prints accuracies with two decimals and a percent unit, as the paper tables', () => {
@@ -48,5 +49,24 @@ describe('report number formatting', () => {
   it('prints dates in UTC whatever the local zone', () => {
     expect(formatDate('2026-11-24T21:15:42.123Z')).toBe('2026-11-24 21:15 UTC');
     expect(formatDate('2026-11-24T23:15:00+02:00')).toBe('2026-11-24 21:15 UTC');
+  });
+});
+
+describe('configuration printing', () => {
+  it('keeps small objects on one line and stays equivalent JSON', () => {
+    const config = {
+      suite: {
+        name: 'paper',
+        attacks: [{ preset: 'fgsm' }, { preset: 'pgd-50', label: 'PGD, 50 steps: L∞' }],
+      },
+      unit: 'pixel [0,1]',
+      samples: 1000,
+      nested: { deep: { deeper: Array.from({ length: 30 }, (_, i) => i) } },
+    };
+    const text = compactJson(config);
+    expect(JSON.parse(text)).toEqual(config);
+    expect(text).toContain('{ "preset": "pgd-50", "label": "PGD, 50 steps: L∞" }');
+    expect(text).toContain('"unit": "pixel [0,1]"');
+    for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
   });
 });

@@ -7,6 +7,35 @@ import type { ReportLayout } from '../layout';
 import { drawTable } from '../table';
 import type { ReportData } from '../types';
 
+/** One-line JSON with a space after commas and colons (outside strings). */
+function inlineJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(inlineJson).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(
+      ([, v]) => v !== undefined,
+    );
+    return `{ ${entries.map(([k, v]) => `${JSON.stringify(k)}: ${inlineJson(v)}`).join(', ')} }`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** JSON with small objects and arrays kept on one line, so a configuration reads at a glance. */
+export function compactJson(value: unknown, indent = '', width = 88): string {
+  const inline = inlineJson(value);
+  if (value === null || typeof value !== 'object' || indent.length + inline.length <= width)
+    return inline;
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    return `[\n${value.map((v) => inner + compactJson(v, inner, width)).join(',\n')}\n${indent}]`;
+  }
+  const entries = Object.entries(value as Record<string, unknown>).filter(
+    ([, v]) => v !== undefined,
+  );
+  return `{\n${entries
+    .map(([k, v]) => `${inner}${JSON.stringify(k)}: ${compactJson(v, inner, width)}`)
+    .join(',\n')}\n${indent}}`;
+}
+
 export function appendixSection(layout: ReportLayout, data: ReportData): void {
   const r = data.reproducibility;
   layout.heading('Reproducibility appendix', 160);
@@ -56,5 +85,5 @@ export function appendixSection(layout: ReportLayout, data: ReportData): void {
     })),
   });
   layout.subheading('Audit configuration', 60);
-  layout.codeBlock(JSON.stringify(r.config, null, 2));
+  layout.codeBlock(compactJson(r.config));
 }

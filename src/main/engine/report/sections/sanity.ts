@@ -14,9 +14,10 @@ export function sanitySection(layout: ReportLayout, data: ReportData): void {
   layout.heading('Sanity checks', 120);
   if (data.sanity.length === 0) {
     layout.paragraph(
-      'No sanity checks were recorded for this audit, so gradient masking was not tested: treat ' +
-        'the robust accuracies above as upper bounds.',
-      { color: INK.warn },
+      'No sanity flag is stored for this audit: either every check passed or the checks were ' +
+        'not run. Robust accuracies are upper bounds until a stronger adaptive attack (such as ' +
+        'APGD) confirms them.',
+      { color: '#3e4c59' },
     );
     return;
   }

@@ -95,7 +95,7 @@ export function titlePage(layout: ReportLayout, data: ReportData): TitlePageHand
   };
   const sanitySummary =
     flags.length === 0
-      ? 'none recorded'
+      ? 'no flags stored'
       : [
           tally('fail', 'failed', 'failed'),
           tally('warning', 'warning', 'warnings'),
