@@ -1,7 +1,8 @@
 /**
  * Writes a small TensorFlow.js GraphModel by hand (the converter's JSON GraphDef plus a weights
- * file), so GraphModel loading is tested without Python or the converter: a linear classifier
- * reshape → MatMul → BiasAdd on [H, W, C] images, optionally followed by a Softmax op.
+ * file), so GraphModel loading is tested without Python or the converter: reshape → MatMul →
+ * BiasAdd on inputs of any shape, optionally followed by Softmax or Sigmoid and a final reshape
+ * (a linear classifier on images, or a one-layer generator on latents).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -18,12 +19,16 @@ function constNode(name: string, dtype: 'DT_FLOAT' | 'DT_INT32', shape: number[]
 }
 
 export interface LinearGraphSpec {
-  inputShape: [number, number, number];
+  /** Shape of one input (without the batch axis). */
+  inputShape: number[];
   /** [H·W·C, K] row-major. */
   kernel: Float32Array;
   /** [K]. */
   bias: Float32Array;
   softmax?: boolean;
+  sigmoid?: boolean;
+  /** Reshape the output to [batch, ...reshapeTo] (e.g. an image shape). */
+  reshapeTo?: number[];
 }
 
 export async function writeLinearGraphModel(
@@ -60,12 +65,25 @@ export async function writeLinearGraphModel(
       attr: { T: float, data_format: { s: Buffer.from('NHWC').toString('base64') } },
     },
   ];
-  if (spec.softmax)
-    nodes.push({ name: 'probs', op: 'Softmax', input: ['logits'], attr: { T: float } });
+  let last = 'logits';
+  for (const op of [spec.softmax && 'Softmax', spec.sigmoid && 'Sigmoid'].filter(Boolean)) {
+    nodes.push({ name: `${op}_out`, op, input: [last], attr: { T: float } });
+    last = `${op}_out`;
+  }
+  if (spec.reshapeTo) {
+    nodes.push(constNode('out_shape', 'DT_INT32', [spec.reshapeTo.length + 1]));
+    nodes.push({
+      name: 'output',
+      op: 'Reshape',
+      input: [last, 'out_shape'],
+      attr: { T: float, Tshape: { type: 'DT_INT32' } },
+    });
+  }
   const weights = Buffer.concat([
     Buffer.from(new Int32Array([-1, features]).buffer),
     Buffer.from(spec.kernel.buffer, spec.kernel.byteOffset, spec.kernel.byteLength),
     Buffer.from(spec.bias.buffer, spec.bias.byteOffset, spec.bias.byteLength),
+    Buffer.from(new Int32Array(spec.reshapeTo ? [-1, ...spec.reshapeTo] : []).buffer),
   ]);
   const modelJson = {
     format: 'graph-model',
@@ -79,6 +97,9 @@ export async function writeLinearGraphModel(
           { name: 'flat_shape', shape: [2], dtype: 'int32' },
           { name: 'dense/kernel', shape: [features, k], dtype: 'float32' },
           { name: 'dense/bias', shape: [k], dtype: 'float32' },
+          ...(spec.reshapeTo
+            ? [{ name: 'out_shape', shape: [spec.reshapeTo.length + 1], dtype: 'int32' }]
+            : []),
         ],
       },
     ],

@@ -13,6 +13,7 @@ import {
   saveGenerator,
   LayersClassifier,
   LayersGenerator,
+  GraphGenerator,
   readModelMeta,
   fileSystemHandler,
   endsInSoftmax,
@@ -419,6 +420,34 @@ describe('generators', () => {
     expect(gen.trainableVariables().length).toBe(4);
     tf.dispose([w, raw, img]);
     model.dispose();
+    gen.dispose();
+  });
+
+  it('loads a GraphModel generator and matches an independent computation', async () => {
+    const kernel = Float32Array.from({ length: 5 * 16 }, (_, i) => Math.sin(3 * i));
+    const bias = Float32Array.from({ length: 16 }, (_, i) => i / 16 - 0.5);
+    const folder = await writeLinearGraphModel(path.join(dir, 'graph-gen'), {
+      inputShape: [5],
+      kernel,
+      bias,
+      sigmoid: true,
+      reshapeTo: [4, 4, 1],
+    });
+    const { model: gen } = await loadGenerator(folder);
+    expect(gen).toBeInstanceOf(GraphGenerator);
+    expect([gen.latentShape, gen.imageShape]).toEqual([[5], [4, 4, 1]]);
+    const w = tf.randomNormal([3, 5], 0, 1, 'float32', 2);
+    const want = tf.sigmoid(tf.matMul(w, tf.tensor2d(kernel, [5, 16])).add(tf.tensor1d(bias)));
+    const got = gen.generate(w);
+    expect(got.shape).toEqual([3, 4, 4, 1]);
+    expect(
+      tf
+        .sub(want.reshape([3, 4, 4, 1]), got)
+        .abs()
+        .max()
+        .dataSync()[0],
+    ).toBeLessThan(1e-5);
+    tf.dispose([w, want, got]);
     gen.dispose();
   });
 
