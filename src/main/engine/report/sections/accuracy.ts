@@ -40,7 +40,7 @@ export function accuracySection(layout: ReportLayout, data: ReportData): void {
       (weakest
         ? `The strongest single attack is ${weakest.name} (${formatAccuracy(weakest.accuracy)}). `
         : '') +
-      `A sample counts as robust in the worst case only if every attack marked “in worst case” left ` +
+      `A sample counts as robust in the worst case only if every attack counted there (Table 1) left ` +
       `it correctly classified: ${formatAccuracy(data.worstCase.accuracy)}.`,
     { color: '#3e4c59' },
   );
