@@ -1,0 +1,311 @@
+/**
+ * Frozen forward pass of a LayersModel, for attacks: inference mode (batch-norm uses its moving
+ * statistics, dropout is off), batch-norm folded into the preceding convolution or dense layer,
+ * bias and ReLU fused into one kernel, and a gradient that flows to the INPUT ONLY.
+ *
+ * Why: an attack step needs ∂loss/∂x and nothing else, but `tf.grad` through a LayersModel
+ * also pays for filter gradients (tfjs's fused convolution computes them eagerly) and for
+ * batch-norm parameter gradients. Here every convolution and dense layer is a custom-gradient
+ * op whose backward pass is the input gradient alone (for a convolution, Conv2DBackpropInput).
+ *
+ * The weights are read (and batch-norm folded, a few small per-channel ops) on every call, so
+ * the function always reflects the model's current weights, including during training. It
+ * passes no gradient to the weights: never use it for a training loss.
+ *
+ * Layers outside the fast set (Conv2D, Dense, BatchNormalization, ReLU, Activation, pooling,
+ * nested models) run through their own `apply` in inference mode: still exact, just without
+ * the savings.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+type Sym = tf.SymbolicTensor;
+type Layer = tf.layers.Layer;
+
+/** Logits (whatever the model outputs) for a batch, with input-only gradients. */
+export type FrozenForward = (x: tf.Tensor4D) => tf.Tensor2D;
+
+/** y = act(op(x, W) + b): a convolution or dense layer, possibly with batch-norm folded in. */
+interface Affine {
+  kind: 'conv' | 'dense';
+  /** The layer whose input feeds the affine map. */
+  input: Sym;
+  /** Reads the current (folded) weights. */
+  weights: () => { w: tf.Tensor; b: tf.Tensor | null };
+  conv?: {
+    strides: [number, number];
+    pad: 'same' | 'valid';
+    dilations: [number, number];
+  };
+}
+
+type Fusable = 'linear' | 'relu' | 'relu6';
+
+function config(layer: Layer): Record<string, unknown> {
+  return layer.getConfig() as Record<string, unknown>;
+}
+
+function pair(v: unknown): [number, number] {
+  if (Array.isArray(v)) return [Number(v[0]), Number(v[v.length > 1 ? 1 : 0])];
+  return [Number(v), Number(v)];
+}
+
+function channelsLast(layer: Layer): boolean {
+  const df = config(layer).dataFormat;
+  return df === undefined || df === 'channelsLast';
+}
+
+/** Input symbolic tensors of the node that produced `s`. */
+function nodeInputs(s: Sym): Sym[] {
+  const node = (s.sourceLayer as unknown as { inboundNodes: { inputTensors: Sym[] }[] })
+    .inboundNodes[s.nodeIndex];
+  return node.inputTensors;
+}
+
+function nodeOutputs(s: Sym): Sym[] {
+  const node = (s.sourceLayer as unknown as { inboundNodes: { outputTensors: Sym[] }[] })
+    .inboundNodes[s.nodeIndex];
+  return node.outputTensors;
+}
+
+function isModel(layer: Layer): layer is Layer & tf.LayersModel {
+  return layer instanceof tf.LayersModel;
+}
+
+/** Number of consumers of every symbolic tensor reachable from the outputs (outputs count). */
+function countConsumers(outputs: Sym[]): Map<number, number> {
+  const uses = new Map<number, number>();
+  const seenNodes = new Set<string>();
+  const stack = [...outputs];
+  for (const o of outputs) uses.set(o.id, (uses.get(o.id) ?? 0) + 1);
+  while (stack.length > 0) {
+    const s = stack.pop()!;
+    const key = `${s.sourceLayer.name}#${s.nodeIndex}`;
+    if (seenNodes.has(key)) continue;
+    seenNodes.add(key);
+    for (const i of nodeInputs(s)) {
+      uses.set(i.id, (uses.get(i.id) ?? 0) + 1);
+      stack.push(i);
+    }
+  }
+  return uses;
+}
+
+/** The affine part of a Conv2D or Dense layer producing `s`, with the activation it applies. */
+function convOrDense(s: Sym): { affine: Affine; activation: string } | null {
+  const layer = s.sourceLayer;
+  const cls = layer.getClassName();
+  if (cls !== 'Conv2D' && cls !== 'Dense') return null;
+  const cfg = config(layer);
+  const [w, b] = layer.getWeights();
+  const bias = cfg.useBias ? b : null;
+  const input = nodeInputs(s)[0];
+  const weights = () => ({ w, b: bias });
+  const activation = String(cfg.activation);
+  if (cls === 'Dense') return { affine: { kind: 'dense', input, weights }, activation };
+  if (!channelsLast(layer) || (cfg.padding !== 'same' && cfg.padding !== 'valid')) return null;
+  const conv = {
+    strides: pair(cfg.strides),
+    pad: cfg.padding as 'same' | 'valid',
+    dilations: pair(cfg.dilationRate ?? 1),
+  };
+  return { affine: { kind: 'conv', input, weights, conv }, activation };
+}
+
+/** A linear Conv2D/Dense layer, or batch-norm folded onto one, producing `s`. */
+function affineOf(s: Sym, uses: Map<number, number>): Affine | null {
+  const layer = s.sourceLayer;
+  const cfg = config(layer);
+  const cd = convOrDense(s);
+  if (cd) return cd.activation === 'linear' ? cd.affine : null;
+  if (layer.getClassName() === 'BatchNormalization') {
+    const src = nodeInputs(s)[0];
+    const axis = Array.isArray(cfg.axis) ? cfg.axis : [cfg.axis];
+    const rank = src.shape.length;
+    const lastAxis = axis.length === 1 && (axis[0] === -1 || axis[0] === rank - 1);
+    if (!lastAxis || uses.get(src.id) !== 1) return null;
+    const inner = affineOf(src, uses);
+    if (!inner) return null;
+    const weights = layer.getWeights();
+    let k = 0;
+    const gamma = cfg.scale ? weights[k++] : null;
+    const beta = cfg.center ? weights[k++] : null;
+    const [mean, variance] = [weights[k], weights[k + 1]];
+    const eps = Number(cfg.epsilon);
+    return {
+      ...inner,
+      weights: () => {
+        const { w, b } = inner.weights();
+        // BN(y) = (y − mean)·s + beta with s = gamma / √(var + ε): scale W's output channels by s.
+        let scale = tf.rsqrt(tf.add(variance, eps));
+        if (gamma) scale = tf.mul(scale, gamma);
+        let shift = tf.neg(tf.mul(mean, scale));
+        if (b) shift = tf.add(shift, tf.mul(b, scale));
+        if (beta) shift = tf.add(shift, beta);
+        return { w: tf.mul(w, scale), b: shift };
+      },
+    };
+  }
+  return null;
+}
+
+/** The activation a ReLU/Activation layer applies, when it is one we fuse. */
+function fusableActivation(layer: Layer): Fusable | null {
+  const cls = layer.getClassName();
+  const cfg = config(layer);
+  if (cls === 'ReLU') {
+    if (cfg.maxValue == null) return 'relu';
+    return cfg.maxValue === 6 ? 'relu6' : null;
+  }
+  if (cls === 'Activation' && (cfg.activation === 'relu' || cfg.activation === 'relu6')) {
+    return cfg.activation;
+  }
+  return null;
+}
+
+/** Mask of the activation's derivative, from its output. */
+function activationMask(act: Fusable, y: tf.Tensor): tf.Tensor | null {
+  if (act === 'linear') return null;
+  if (act === 'relu') return tf.step(y);
+  return tf.logicalAnd(tf.greater(y, 0), tf.less(y, 6)).asType('float32');
+}
+
+/** act(op(x, W) + b) in one fused kernel, differentiable in x only. */
+function applyAffine(a: Affine, x: tf.Tensor, act: Fusable): tf.Tensor {
+  const { w, b } = a.weights();
+  const f = tf.customGrad(((input: tf.Tensor, save: tf.GradSaveFunc) => {
+    let y: tf.Tensor;
+    if (a.kind === 'conv') {
+      const c = a.conv!;
+      y = tf.fused.conv2d({
+        x: input as tf.Tensor4D,
+        filter: w as tf.Tensor4D,
+        strides: c.strides,
+        pad: c.pad,
+        dilations: c.dilations,
+        bias: b ?? undefined,
+        activation: act,
+      });
+    } else {
+      const flat = input.rank === 2 ? input : tf.reshape(input, [-1, input.shape[input.rank - 1]]);
+      const out = tf.fused.matMul({
+        a: flat as tf.Tensor2D,
+        b: w as tf.Tensor2D,
+        bias: b ?? undefined,
+        activation: act,
+      });
+      y =
+        input.rank === 2
+          ? out
+          : tf.reshape(out, [...input.shape.slice(0, -1), w.shape[1] as number]);
+    }
+    save([y, w]);
+    return {
+      value: y,
+      gradFunc: (g0: tf.Tensor, saved: tf.Tensor[]) => {
+        const [yOut, wSaved] = saved;
+        const mask = activationMask(act, yOut);
+        const g = mask ? tf.mul(g0, mask) : g0;
+        if (a.kind === 'conv') {
+          const c = a.conv!;
+          if (c.dilations[0] !== 1 || c.dilations[1] !== 1) {
+            throw new Error('frozenForward: gradients of dilated convolutions are not supported');
+          }
+          return [
+            tf.conv2dTranspose(
+              g as tf.Tensor4D,
+              wSaved as tf.Tensor4D,
+              input.shape as [number, number, number, number],
+              c.strides,
+              c.pad,
+            ),
+          ];
+        }
+        const flatG = g.rank === 2 ? g : tf.reshape(g, [-1, g.shape[g.rank - 1]]);
+        return [tf.reshape(tf.matMul(flatG, wSaved, false, true), input.shape)];
+      },
+    };
+  }) as Parameters<typeof tf.customGrad>[0]);
+  return f(x);
+}
+
+/** Evaluate one layer on concrete inputs, through its own ops where that is cheaper. */
+function applyLayer(layer: Layer, inputs: tf.Tensor[]): tf.Tensor | tf.Tensor[] {
+  const cls = layer.getClassName();
+  const cfg = config(layer);
+  const x = inputs[0];
+  if (isModel(layer) && layer.inputs.length === 1 && layer.outputs.length === 1) {
+    return evaluateGraph(layer, x);
+  }
+  if ((cls === 'MaxPooling2D' || cls === 'AveragePooling2D') && channelsLast(layer)) {
+    const size = pair(cfg.poolSize);
+    const strides = pair(cfg.strides ?? cfg.poolSize);
+    const pad = cfg.padding as 'same' | 'valid';
+    return cls === 'MaxPooling2D'
+      ? tf.maxPool(x as tf.Tensor4D, size, strides, pad)
+      : tf.avgPool(x as tf.Tensor4D, size, strides, pad);
+  }
+  if (cls === 'BatchNormalization') {
+    const axis = Array.isArray(cfg.axis) ? cfg.axis : [cfg.axis];
+    if (axis.length === 1 && (axis[0] === -1 || axis[0] === x.rank - 1)) {
+      const weights = layer.getWeights();
+      let k = 0;
+      const gamma = cfg.scale ? weights[k++] : undefined;
+      const beta = cfg.center ? weights[k++] : undefined;
+      return tf.batchNorm(x, weights[k], weights[k + 1], beta, gamma, Number(cfg.epsilon));
+    }
+  }
+  // Anything else: the layer's own inference-mode computation (exact, possibly slower).
+  return layer.apply(inputs.length === 1 ? x : inputs, { training: false }) as
+    tf.Tensor | tf.Tensor[];
+}
+
+function evaluateGraph(model: tf.LayersModel, x: tf.Tensor): tf.Tensor {
+  const uses = countConsumers(model.outputs);
+  const values = new Map<number, tf.Tensor>([[model.inputs[0].id, x]]);
+
+  const value = (s: Sym): tf.Tensor => {
+    const known = values.get(s.id);
+    if (known) return known;
+    const layer = s.sourceLayer;
+    const cls = layer.getClassName();
+    // Activation over a single-use affine map: one fused kernel.
+    const act = fusableActivation(layer);
+    if (act) {
+      const src = nodeInputs(s)[0];
+      const affine = uses.get(src.id) === 1 ? affineOf(src, uses) : null;
+      if (affine) return remember(s, applyAffine(affine, value(affine.input), act));
+    }
+    const affine = affineOf(s, uses);
+    if (affine) return remember(s, applyAffine(affine, value(affine.input), 'linear'));
+    const cd = convOrDense(s);
+    if (cd && (cd.activation === 'relu' || cd.activation === 'relu6')) {
+      return remember(s, applyAffine(cd.affine, value(cd.affine.input), cd.activation));
+    }
+    if (cls === 'InputLayer') throw new Error(`frozenForward: unexpected input ${layer.name}`);
+    const out = applyLayer(layer, nodeInputs(s).map(value));
+    const outs = Array.isArray(out) ? out : [out];
+    nodeOutputs(s).forEach((o, i) => values.set(o.id, outs[i]));
+    return values.get(s.id)!;
+  };
+
+  const remember = (s: Sym, t: tf.Tensor): tf.Tensor => {
+    values.set(s.id, t);
+    return t;
+  };
+
+  return value(model.outputs[0]);
+}
+
+/**
+ * The model's inference-mode forward pass as a pure function of the input batch, with
+ * batch-norm folded into convolution weights and a gradient for the input only.
+ */
+export function frozenForward(model: tf.LayersModel): FrozenForward {
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+    throw new Error(
+      `frozenForward: model "${model.name}" has ${model.inputs.length} inputs and ${model.outputs.length} outputs; one of each is supported`,
+    );
+  }
+  // tidy: folded weights and intermediates go; the backward pass keeps what it saved.
+  return (x: tf.Tensor4D) => tf.tidy(() => evaluateGraph(model, x) as tf.Tensor2D);
+}
