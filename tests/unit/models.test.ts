@@ -161,7 +161,19 @@ describe('saving and loading classifiers', () => {
     // Gradients reach the input through the graph.
     const g = tf.grad((xx: tf.Tensor) => clf.logits(xx as tf.Tensor4D).sum())(x);
     expect(g.abs().sum().dataSync()[0]).toBeGreaterThan(0);
-    tf.dispose([x, want, got, g]);
+    // Saving a GraphModel classifier writes the graph back with a sidecar.
+    const copy = path.join(dir, 'graph-copy');
+    const { meta } = await saveClassifier(copy, clf, { classNames: ['a', 'b', 'c'] });
+    expect([meta.modelFormat, meta.numClasses, meta.inputShape]).toEqual([
+      'graph-model',
+      3,
+      [4, 4, 1],
+    ]);
+    const { model: back } = await loadClassifier(copy);
+    const again = back.logits(x);
+    expect(tf.sub(again, got).abs().max().dataSync()[0]).toBe(0);
+    tf.dispose([x, want, got, g, again]);
+    back.dispose();
     clf.dispose();
   });
 
