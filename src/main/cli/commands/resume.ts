@@ -1,0 +1,28 @@
+/** `dmat resume RUN`: continue a cancelled, failed or killed run from its latest checkpoint. */
+import { createApi } from '../../api/index';
+import { UserError, type CliCommand } from '../command';
+import { followRun } from '../training/follow-run';
+import { parseFlags } from './progressBar';
+
+const USAGE = `usage: dmat resume RUN_ID
+
+Continues a training run from its latest checkpoint; the metrics history stays exactly what an
+uninterrupted run would have stored.`;
+
+export const resumeCommand: CliCommand = {
+  name: 'resume',
+  summary: 'resume a training run from its latest checkpoint',
+  usage: USAGE,
+  async run(argv) {
+    const { positionals } = parseFlags(argv, {});
+    if (positionals.length !== 1) throw new UserError(`expected one RUN_ID\n${USAGE}`);
+    const api = createApi();
+    try {
+      const run = await api.getRun({ id: positionals[0] });
+      const ref = await api.resumeRun({ id: run.id });
+      return await followRun(api, ref, run.config);
+    } finally {
+      await api.close();
+    }
+  },
+};
