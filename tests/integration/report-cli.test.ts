@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/main/cli';
 import {
+  exportReport,
   formatBudget,
   formatCount,
   loadReportData,
@@ -229,6 +230,21 @@ describe('report records', () => {
         expect(r.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
         expect(r.auditIds).toEqual([subject.auditId, other.auditId]);
       }
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('exportReport', () => {
+  it('writes to $DMAT_HOME/reports/<id>.<ext> when no path is given', async () => {
+    const store = openStore(path.join(home, 'dmat.sqlite'));
+    try {
+      const info = await exportReport(store, { auditIds: [subject.auditId], format: 'json' });
+      expect(info.path).toBe(path.join(home, 'reports', `${info.id}.json`));
+      const data = parseReportJson(fs.readFileSync(info.path, 'utf8'));
+      expect(data.audit.id).toBe(subject.auditId);
+      expect(data.comparisons).toEqual([]);
     } finally {
       store.close();
     }

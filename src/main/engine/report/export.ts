@@ -19,7 +19,12 @@ export async function exportReport(store: Store, input: ExportReportInput): Prom
     appVersion: appVersion(),
   });
   const id = newId('rep');
-  const target = input.outPath ?? path.join(homeFolder('reports'), `${id}.${input.format}`);
+  // Reports live beside the database ($DMAT_HOME/reports), whatever home the store was opened in.
+  const reportsDir =
+    store.path === ':memory:'
+      ? homeFolder('reports')
+      : path.join(path.dirname(store.path), 'reports');
+  const target = input.outPath ?? path.join(reportsDir, `${id}.${input.format}`);
   const written =
     input.format === 'pdf' ? await writeReport(data, target) : await writeReportJson(data, target);
   return store.reports.insert({
