@@ -6,6 +6,7 @@
 import type { SanityFlag } from '../../../shared/api';
 import type { AuditModels, AuditPlan } from './run-audit';
 import type { summariseAudit } from './summarise';
+import { gradientMaskingChecks } from './sanity-audit-check';
 
 export interface AuditCheckInput {
   plan: AuditPlan;
@@ -16,7 +17,7 @@ export interface AuditCheckInput {
 
 export type AuditCheck = (input: AuditCheckInput) => Promise<SanityFlag[]>;
 
-export const AUDIT_CHECKS: AuditCheck[] = [];
+export const AUDIT_CHECKS: AuditCheck[] = [gradientMaskingChecks];
 
 /** Run every check; a check that throws becomes an error flag rather than failing the audit. */
 export async function runAuditChecks(
