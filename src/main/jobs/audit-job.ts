@@ -4,7 +4,6 @@
  * the store in one transaction. A failure or cancellation is written to the audit row too.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { runAuditChecks } from '../engine/audit/checks';
 import { prepareAudit, type AuditSetup, type PreparedAudit } from '../engine/audit/prepare';
 import { AuditProgressTracker, type PartProgress } from '../engine/audit/progress';
@@ -17,6 +16,7 @@ import {
   type AuditPart,
 } from '../engine/audit/run-audit';
 import { summariseAudit } from '../engine/audit/summarise';
+import { appVersion } from '../engine/report/app-version';
 import { initBackend } from '../engine/runtime/backend';
 import { openStore } from '../store/index';
 import type { JobHandler } from './messages';
@@ -34,13 +34,6 @@ export interface AuditJobResult {
   auditId: string;
   standardAccuracy: number;
   worstCaseAccuracy: number;
-}
-
-function appVersion(): string {
-  const pkg = JSON.parse(
-    readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
-  ) as { version: string };
-  return pkg.version;
 }
 
 async function runParts(

@@ -23,6 +23,8 @@ export const bool = (v: boolean): number => (v ? 1 : 0);
 
 /** Thrown when a row a caller names does not exist. */
 export class NotFoundError extends Error {
+  /** The API error code every face maps this to. */
+  readonly code = 'not-found' as const;
   constructor(what: string, id: string) {
     super(`${what} "${id}" not found`);
     this.name = 'NotFoundError';

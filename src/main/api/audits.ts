@@ -1,0 +1,197 @@
+/** Audit calls: start (as a job process), cancel, and every way of reading the results. */
+import type {
+  AttackResultInfo,
+  AuditDetail,
+  AuditSummary,
+  GalleryInput,
+  GalleryItem,
+  JobRef,
+  SampleOutcomesInput,
+  SampleOutcomesPage,
+  StartAuditInput,
+  WorstCaseInput,
+  WorstCaseResult,
+} from '../../shared/api';
+import { worstCase } from '../engine/audit/outcomes';
+import { loadSuite, resolveSuite } from '../engine/audit/suites';
+import type { AuditJobParams } from '../jobs/audit-job';
+import type { JobRunner } from '../jobs/runner';
+import type { Store } from '../store/index';
+import { ApiError } from './errors';
+import type { Library } from './library';
+
+export const AUDIT_DEFAULTS = {
+  split: 'test',
+  images: 'on-manifold',
+  batchSize: 100,
+  seed: 0,
+  workers: 1,
+  galleryPerAttack: 4,
+} as const;
+
+export class AuditService {
+  constructor(
+    private readonly store: Store,
+    private readonly runner: JobRunner,
+    private readonly library: Library,
+  ) {}
+
+  async start(input: StartAuditInput): Promise<JobRef> {
+    const model = await this.library.resolveModel(input.modelId);
+    const dataset = await this.library.resolveDataset(input.datasetId);
+    const suite = await loadSuite(input.suite);
+    // Resolve now so a bad preset is reported before a process is started.
+    const resolved = resolveSuite(suite, dataset.imageShape);
+    const images = input.images ?? (dataset.kind === 'on-manifold' ? 'on-manifold' : 'natural');
+    const split = input.split ?? AUDIT_DEFAULTS.split;
+    const latent = resolved.attacks.filter((a) => a.attack.space === 'latent').map((a) => a.key);
+    if (dataset.kind === 'natural' && (latent.length > 0 || images === 'on-manifold')) {
+      throw new ApiError(
+        'invalid-input',
+        latent.length > 0
+          ? `dataset "${dataset.name}" has no latent codes, but the suite has latent-space attacks (${latent.join(', ')})`
+          : `dataset "${dataset.name}" has no on-manifold images; audit its natural images`,
+        latent.length > 0 ? 'suite' : 'images',
+      );
+    }
+    if (!dataset.splits.some((s) => s.name === split)) {
+      throw new ApiError(
+        'invalid-input',
+        `dataset "${dataset.name}" has no split "${split}" (it has ${dataset.splits.map((s) => s.name).join(', ')})`,
+        'split',
+      );
+    }
+    if (model.numClasses !== null && model.numClasses !== dataset.numClasses) {
+      throw new ApiError(
+        'invalid-input',
+        `model "${model.name}" has ${model.numClasses} classes but dataset "${dataset.name}" has ${dataset.numClasses}`,
+        'modelId',
+      );
+    }
+    const count = dataset.splits.find((s) => s.name === split)!.count;
+    const samples = Math.min(input.samples ?? count, count);
+    const setup = {
+      modelPath: model.path,
+      datasetPath: dataset.path,
+      suite,
+      split,
+      images,
+      samples,
+      seed: input.seed ?? AUDIT_DEFAULTS.seed,
+      batchSize: input.batchSize ?? AUDIT_DEFAULTS.batchSize,
+      galleryPerAttack: input.galleryPerAttack ?? AUDIT_DEFAULTS.galleryPerAttack,
+    } as const;
+    const workers = input.workers ?? AUDIT_DEFAULTS.workers;
+    const audit = this.store.audits.insert({
+      modelId: model.id,
+      modelName: model.name,
+      datasetId: dataset.id,
+      datasetName: dataset.name,
+      suite,
+      split,
+      images,
+      samples,
+      seed: setup.seed,
+      batchSize: setup.batchSize,
+      workers,
+    });
+    const params: AuditJobParams = {
+      auditId: audit.id,
+      dbPath: this.store.path,
+      setup,
+      workers,
+      datasetSha256: dataset.sha256,
+    };
+    const job = await this.runner.start('audit', params, { targetId: audit.id });
+    // A process that dies (or is killed) cannot mark its own audit: do it here.
+    job.done.catch((err: Error) => {
+      const row = this.store.audits.find(audit.id);
+      if (row && (row.status === 'queued' || row.status === 'running')) {
+        this.store.audits.finish(audit.id, {
+          status: err.name === 'JobCancelledError' ? 'cancelled' : 'failed',
+          durationMs: Date.now() - Date.parse(row.createdAt),
+          error: err.message,
+        });
+      }
+    });
+    return { jobId: job.jobId, kind: 'audit', targetId: audit.id };
+  }
+
+  async cancel(auditId: string): Promise<void> {
+    this.store.audits.get(auditId);
+    const job = this.runner.activeJobs().find((j) => j.targetId === auditId);
+    if (!job) throw new ApiError('conflict', `audit "${auditId}" is not running in this session`);
+    await job.cancel();
+  }
+
+  list(filter: { modelId?: string; datasetId?: string; limit?: number } = {}): AuditSummary[] {
+    return this.store.audits
+      .list(filter)
+      .map(({ suite: _s, batchSize: _b, workers: _w, reproducibility: _r, ...summary }) => summary);
+  }
+
+  get(id: string): AuditDetail {
+    return this.store.auditDetail(id);
+  }
+
+  attackResults(id: string): AttackResultInfo[] {
+    this.store.audits.get(id);
+    return this.store.attackResults.list(id);
+  }
+
+  sampleOutcomes(input: SampleOutcomesInput): SampleOutcomesPage {
+    this.store.audits.get(input.auditId);
+    const o = this.store.outcomes.load(input.auditId);
+    const keys = input.attackKeys ?? o.attacks.map((a) => a.key);
+    const wc = this.worst(o, keys, true);
+    const chosen = o.attacks.filter((a) => keys.includes(a.key));
+    let rows = o.sampleIndices.map((_, i) => i);
+    if (input.onlyFailures) rows = rows.filter((i) => chosen.some((a) => !a.correct[i]));
+    const offset = input.offset ?? 0;
+    const page = rows.slice(offset, offset + (input.limit ?? 100));
+    return {
+      total: rows.length,
+      offset,
+      samples: page.map((i) => ({
+        sampleIndex: o.sampleIndices[i],
+        label: o.labels[i],
+        cleanPredicted: o.cleanPredicted[i],
+        cleanCorrect: o.cleanCorrect[i],
+        attacks: chosen.map((a) => ({
+          attackKey: a.key,
+          correct: a.correct[i],
+          predicted: a.predicted[i],
+          perturbationNorm: a.perturbationNorm[i],
+        })),
+        worstCaseCorrect: wc.perSample[i],
+      })),
+    };
+  }
+
+  worstCase(input: WorstCaseInput): WorstCaseResult {
+    this.store.audits.get(input.auditId);
+    const includeClean = input.includeClean ?? true;
+    const r = this.worst(this.store.outcomes.load(input.auditId), input.attackKeys, includeClean);
+    return {
+      auditId: input.auditId,
+      attackKeys: input.attackKeys,
+      includeClean,
+      robust: r.robust,
+      total: r.total,
+      accuracy: r.accuracy,
+    };
+  }
+
+  gallery(input: GalleryInput): GalleryItem[] {
+    this.store.audits.get(input.auditId);
+    return this.store.gallery.list(input.auditId, input.attackKey, input.limit ?? -1);
+  }
+
+  private worst(o: Parameters<typeof worstCase>[0], keys: string[], includeClean: boolean) {
+    try {
+      return worstCase(o, keys, includeClean);
+    } catch (err) {
+      throw new ApiError('invalid-input', (err as Error).message, 'attackKeys');
+    }
+  }
+}

@@ -1,0 +1,305 @@
+/**
+ * The engine's one door: `createApi()` implements `DmatApi` over the store, the job runner and
+ * the engine. Every call validates its input with the shared zod schemas and reports engine
+ * input errors as `invalid-input`, so the IPC handlers, the HTTP server and the CLI can stay
+ * one-line adapters.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type {
+  AppInfo,
+  DatasetPreviewItem,
+  DmatApi,
+  DmatCallName,
+  SuiteInfo,
+  TrainingConfig,
+  TrainingMethod,
+} from '../../shared/api';
+import { parseApiInput } from '../../shared/api-schemas';
+import {
+  BUILTIN_SUITES,
+  describeSuite,
+  listPresets,
+  parseSuite,
+  resolveSuite,
+} from '../engine/audit/suites';
+import { readDataset } from '../engine/data/dataset';
+import { architectures } from '../engine/models/architectures/index';
+import { appVersion } from '../engine/report/app-version';
+import { exportReport } from '../engine/report/export';
+import { encodePng } from '../engine/report/images';
+import { initBackend, type BackendReport } from '../engine/runtime/backend';
+import { REFERENCE_EPOCHS, REFERENCE_KNOTS } from '../engine/training/schedule';
+import { JobRunner } from '../jobs/runner';
+import { openStore, type Store } from '../store/index';
+import { databasePath, dmatHome } from '../store/paths';
+import { AuditService } from './audits';
+import { ApiError, asApiError, notAvailable } from './errors';
+import { Library } from './library';
+import { RunService } from './runs';
+
+export const RESOURCES_DIR = fileURLToPath(new URL('../../../resources', import.meta.url));
+
+export interface ApiOptions {
+  /** $DMAT_HOME (default: from the environment). */
+  home?: string;
+  store?: Store;
+  runner?: JobRunner;
+  resourcesDir?: string;
+}
+
+export interface DmatApiHandle extends DmatApi {
+  readonly store: Store;
+  readonly runner: JobRunner;
+  readonly library: Library;
+  /** Cancel running jobs and close the database. */
+  close(): Promise<void>;
+}
+
+const MIME: Record<string, string> = { pdf: 'application/pdf', json: 'application/json' };
+
+/** The paper's settings for a method (ALGORITHMS.md §4), on the dataset's architecture. */
+function trainingDefaults(
+  method: TrainingMethod,
+  datasetId: string,
+  imageShape?: number[],
+): TrainingConfig {
+  const small = !imageShape || (imageShape[0] <= 32 && imageShape[2] === 1);
+  const image = ['at', 'dmat', 'trades', 'dmat-trades'].includes(method);
+  const latent = ['omat', 'dmat', 'dmat-trades'].includes(method);
+  const trades = method === 'trades' || method === 'dmat-trades';
+  return {
+    method,
+    datasetId,
+    architecture: small ? 'small-cnn' : 'resnet-small',
+    epochs: REFERENCE_EPOCHS,
+    batchSize: 64,
+    lrKnots: REFERENCE_KNOTS.map((k) => ({ ...k })),
+    momentum: 0.9,
+    weightDecay: 5e-4,
+    ...(image
+      ? {
+          imageAttack: trades
+            ? { eps: 4 / 255, stepSize: 1 / 255, steps: 10 }
+            : { eps: 4 / 255, stepSize: 1 / 255, steps: 5 },
+        }
+      : {}),
+    ...(latent
+      ? { latentAttack: { eps: 0.02, stepSize: 0.005, steps: 5, kind: 'om-pgd' as const } }
+      : {}),
+    ...(trades ? { tradesBeta: 6 } : {}),
+    validationSamples: 500,
+    seed: 0,
+  };
+}
+
+export function createApi(opts: ApiOptions = {}): DmatApiHandle {
+  const home = opts.home ?? dmatHome();
+  const store = opts.store ?? openStore(databasePath(home));
+  const runner = opts.runner ?? new JobRunner({ store });
+  const library = new Library(store, home, opts.resourcesDir ?? RESOURCES_DIR);
+  const audits = new AuditService(store, runner, library);
+  const runs = new RunService(store, runner, library, home);
+  let backend: Promise<BackendReport> | undefined;
+  const getBackend = () => (backend ??= initBackend());
+
+  const impl: DmatApi = {
+    async getAppInfo(): Promise<AppInfo> {
+      return {
+        version: appVersion(),
+        dataHome: home,
+        databasePath: store.path,
+        schemaVersion: store.schemaVersion,
+        backend: await getBackend(),
+        architectures: Object.entries(architectures).map(([id, a]) => ({
+          id,
+          name: a.name,
+          description: a.description,
+          suggestedInputShape: [...a.suggestedInputShape],
+        })),
+      };
+    },
+    getBackend: () => getBackend(),
+
+    async listModels(input) {
+      await library.ensureBuiltins();
+      return store.models.list(input?.kind);
+    },
+    async getModel({ id }) {
+      await library.ensureBuiltins();
+      return store.models.get(id);
+    },
+    async importModel({ path: p, name, copy }) {
+      await library.ensureBuiltins();
+      if (store.models.findByPath(path.resolve(p))) {
+        throw new ApiError('conflict', `${path.resolve(p)} is already in the library`, 'path');
+      }
+      return library.registerModel(p, { name, copy: copy ?? true });
+    },
+    async removeModel({ id, deleteFiles }) {
+      await library.remove('model', id, deleteFiles);
+    },
+    async listDatasets() {
+      await library.ensureBuiltins();
+      return store.datasets.list();
+    },
+    async getDataset({ id }) {
+      await library.ensureBuiltins();
+      return store.datasets.get(id);
+    },
+    async importDataset({ path: p, name, copy }) {
+      await library.ensureBuiltins();
+      if (store.datasets.findByPath(path.resolve(p))) {
+        throw new ApiError('conflict', `${path.resolve(p)} is already in the library`, 'path');
+      }
+      return library.registerDataset(p, { name, copy: copy ?? true });
+    },
+    async removeDataset({ id, deleteFiles }) {
+      await library.remove('dataset', id, deleteFiles);
+    },
+    async previewDataset({ datasetId, split, offset = 0, limit = 16 }) {
+      const d = store.datasets.get(datasetId);
+      const ds = await readDataset(d.path, { splits: [split] });
+      const s = ds.splits[split];
+      const [h, w, c] = ds.manifest.imageShape;
+      const size = h * w * c;
+      const out: DatasetPreviewItem[] = [];
+      for (let i = offset; i < Math.min(s.count, offset + limit); i++) {
+        const x = Array.from(s.x.data.subarray(i * size, (i + 1) * size), (v) =>
+          s.x.dtype === 'uint8' ? v / 255 : v,
+        );
+        out.push({
+          index: i,
+          label: s.y.data[i],
+          natural: Buffer.from(encodePng(x, h, w, c).png).toString('base64'),
+          onManifold: s.gw
+            ? Buffer.from(
+                encodePng(s.gw.data.subarray(i * size, (i + 1) * size), h, w, c).png,
+              ).toString('base64')
+            : null,
+        });
+      }
+      return out;
+    },
+    async buildDataset() {
+      throw notAvailable('Building datasets from the app (use `dmat dataset build`)');
+    },
+
+    async listAttackPresets() {
+      return listPresets();
+    },
+    async listSuites(): Promise<SuiteInfo[]> {
+      return Object.values(BUILTIN_SUITES).map((s) =>
+        describeSuite(resolveSuite(s, [28, 28, 1]), true),
+      );
+    },
+    async validateSuite({ suite }) {
+      const def = parseSuite(suite, 'suite');
+      return describeSuite(resolveSuite(def, [28, 28, 1]), false);
+    },
+
+    startAudit: (input) => audits.start(input),
+    cancelAudit: ({ id }) => audits.cancel(id),
+    async listAudits(input) {
+      return audits.list(input);
+    },
+    async getAudit({ id }) {
+      return audits.get(id);
+    },
+    async getAttackResults({ id }) {
+      return audits.attackResults(id);
+    },
+    async getSampleOutcomes(input) {
+      return audits.sampleOutcomes(input);
+    },
+    async worstCase(input) {
+      return audits.worstCase(input);
+    },
+    async getGallery(input) {
+      return audits.gallery(input);
+    },
+
+    async trainingDefaults({ method, datasetId }) {
+      const d = datasetId ? await library.resolveDataset(datasetId) : undefined;
+      return trainingDefaults(method, d?.id ?? '', d?.imageShape);
+    },
+    async estimateTraining() {
+      throw notAvailable('Run-time estimates');
+    },
+    startRun: ({ config }) => runs.start(config),
+    cancelRun: ({ id }) => runs.cancel(id),
+    resumeRun: ({ id }) => runs.resume(id),
+    async listRuns(input) {
+      return runs.list(input);
+    },
+    async getRun({ id }) {
+      return runs.get(id);
+    },
+    async getRunMetrics(input) {
+      return runs.metrics(input);
+    },
+
+    exportReport: (input) => exportReport(store, input),
+    async listReports(input) {
+      return store.reports.list(input?.auditId);
+    },
+    async getReportFile({ id }) {
+      const r = store.reports.get(id);
+      const bytes = await fs.readFile(r.path).catch(() => {
+        throw new ApiError('not-found', `report file ${r.path} is missing`);
+      });
+      return {
+        fileName: path.basename(r.path),
+        mimeType: MIME[r.format],
+        base64: bytes.toString('base64'),
+      };
+    },
+
+    async searchHistory(input) {
+      return store.history.search(input);
+    },
+    async deleteHistoryEntry({ kind, id }) {
+      if (runner.activeJobs().some((j) => j.targetId === id)) {
+        throw new ApiError('conflict', `${kind} "${id}" is still running; cancel it first`);
+      }
+      store.history.remove(kind, id);
+    },
+
+    async listJobs(input) {
+      return store.jobs.list(input?.active);
+    },
+    async cancelJob({ jobId }) {
+      const job = runner.get(jobId);
+      if (!job) throw new ApiError('conflict', `job "${jobId}" is not running in this session`);
+      await job.cancel();
+    },
+    onJobEvent: (listener) => runner.onEvent(listener),
+  };
+
+  // Every call: validate the input, run, and label engine input errors for the faces.
+  const api = { ...impl } as DmatApi;
+  for (const name of Object.keys(impl) as (keyof DmatApi)[]) {
+    if (name === 'onJobEvent') continue;
+    const call = impl[name as DmatCallName] as (i: unknown) => Promise<unknown>;
+    (api as unknown as Record<string, (i: unknown) => Promise<unknown>>)[name] = async (
+      input: unknown,
+    ) => {
+      const parsed = parseApiInput(name as DmatCallName, input);
+      try {
+        return await call(parsed);
+      } catch (err) {
+        throw asApiError(err);
+      }
+    };
+  }
+  return Object.assign(api, {
+    store,
+    runner,
+    library,
+    async close() {
+      await runner.cancelAll();
+      store.close();
+    },
+  });
+}

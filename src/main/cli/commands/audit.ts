@@ -1,0 +1,183 @@
+/** `dmat audit`: run an attack suite against a classifier in a job process and report it. */
+import { parseArgs } from 'node:util';
+import type { AuditDetail, BudgetInfo, JobEvent } from '../../../shared/api';
+import { createApi } from '../../api/index';
+import { formatPixels } from '../../engine/attacks/presets';
+import { EXIT, UserError, type CliCommand } from '../command';
+import { createProgressDisplay } from '../progress';
+import { pct, renderTable } from '../table';
+
+const USAGE = `usage: dmat audit --model M --data D [--suite paper|quick|reliable|FILE.json] [options]
+
+Runs every attack of the suite over the samples, stores per-attack accuracy, per-sample outcomes
+and the per-sample worst case in SQLite, and prints a table (budgets with their units).
+  --model M          library id or name, or a model folder (registered on first use)
+  --data D           library id or name, or a dataset folder
+  --suite S          built-in suite or a JSON suite file (default quick)
+  --samples N        audit N class-balanced samples of the split (default: all)
+  --split NAME       dataset split (default test)
+  --images KIND      on-manifold (g(w), default when the data has latents) or natural (x)
+  --batch N          batch size (default 100)
+  --seed N           seed for sample choice and random starts (default 0)
+  --workers N        split the samples over N job processes (same results as one)
+  --gallery K        gallery examples kept per attack (default 4)
+  --fail-under ACC   exit 1 when the worst-case accuracy is below ACC (0.4 or 40%)
+  --json             print the stored audit as JSON on stdout
+Exit codes: 0 ok, 1 worst case below --fail-under, 2 bad input.`;
+
+function intFlag(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) {
+    throw new UserError(`--${name} must be an integer ≥ ${min}, got "${v}"`);
+  }
+  return n;
+}
+
+/** "0.4", "40%" or "40" (percent when > 1) → fraction in [0,1]. */
+export function parseThreshold(v: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(v);
+  if (!m) throw new UserError(`--fail-under must be an accuracy such as 0.4 or 40%, got "${v}"`);
+  const x = Number(m[1]);
+  const frac = m[2] === '%' || x > 1 ? x / 100 : x;
+  if (frac > 1) throw new UserError(`--fail-under must be at most 100%, got "${v}"`);
+  return frac;
+}
+
+/** "ε = 4/255 ≈ 0.0157 [0,1] px, α = 1/255 ≈ 0.00392, 50 steps" */
+export function formatBudget(b: BudgetInfo): string {
+  const latent = b.unit === 'latent';
+  const num = (v: number) =>
+    b.unit === 'pixel [0,1]' ? formatPixels(v) : `${Number(v.toPrecision(4))}`;
+  const unit = latent ? 'latent' : b.unit === 'pixel [0,1]' ? '[0,1] px' : '(attack units)';
+  const norm = b.norm === 'linf' ? 'L∞' : b.norm === 'l2' ? 'L2' : b.norm === 'l1' ? 'L1' : b.norm;
+  const parts = [`${norm} ${latent ? 'η' : 'ε'} = ${num(b.eps)} ${unit}`];
+  if (b.steps !== undefined) parts.push(`${b.steps} step${b.steps === 1 ? '' : 's'}`);
+  return parts.join(', ');
+}
+
+export function auditTable(a: AuditDetail): string {
+  const rows = a.attacks.map((r) => [r.name, formatBudget(r.budget), pct(r.accuracy)]);
+  rows.push(['standard (no attack)', '–', pct(a.standardAccuracy)]);
+  rows.push(['worst case (per sample)', 'all attacks above', pct(a.worstCaseAccuracy)]);
+  return renderTable(
+    [{ header: 'attack' }, { header: 'budget' }, { header: 'accuracy', align: 'right' }],
+    rows,
+    [a.attacks.length - 1],
+  );
+}
+
+export const auditCommand: CliCommand = {
+  name: 'audit',
+  summary: 'audit a classifier against an attack suite; per-attack and worst-case accuracy',
+  usage: USAGE,
+  async run(argv) {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: argv,
+        options: {
+          model: { type: 'string' },
+          data: { type: 'string' },
+          suite: { type: 'string', default: 'quick' },
+          samples: { type: 'string' },
+          split: { type: 'string', default: 'test' },
+          images: { type: 'string' },
+          batch: { type: 'string' },
+          seed: { type: 'string' },
+          workers: { type: 'string' },
+          gallery: { type: 'string' },
+          'fail-under': { type: 'string' },
+          json: { type: 'boolean', default: false },
+        },
+      }));
+    } catch (err) {
+      throw new UserError(`${(err as Error).message}\n${USAGE}`);
+    }
+    if (!values.model) throw new UserError(`--model is required\n${USAGE}`);
+    if (!values.data) throw new UserError(`--data is required\n${USAGE}`);
+    if (values.split !== 'test' && values.split !== 'train') {
+      throw new UserError(`--split must be test or train, got "${values.split}"`);
+    }
+    if (values.images && values.images !== 'on-manifold' && values.images !== 'natural') {
+      throw new UserError(`--images must be on-manifold or natural, got "${values.images}"`);
+    }
+    const failUnder = values['fail-under'] ? parseThreshold(values['fail-under']) : undefined;
+    const input = {
+      modelId: values.model,
+      datasetId: values.data,
+      suite: values.suite!,
+      split: values.split as 'test' | 'train',
+      images: values.images as 'on-manifold' | 'natural' | undefined,
+      samples: intFlag('samples', values.samples, 1),
+      batchSize: intFlag('batch', values.batch, 1),
+      seed: intFlag('seed', values.seed, 0),
+      workers: intFlag('workers', values.workers, 1),
+      galleryPerAttack: intFlag('gallery', values.gallery, 0),
+    };
+
+    const api = createApi();
+    const display = createProgressDisplay('audit');
+    let cancelled = false;
+    try {
+      let ref;
+      try {
+        ref = await api.startAudit(input);
+      } catch (err) {
+        const e = err as { code?: string; message: string };
+        if (e.code && e.code !== 'internal') throw new UserError(e.message);
+        throw err;
+      }
+      const job = api.runner.get(ref.jobId)!;
+      api.onJobEvent((e: JobEvent) => {
+        if (e.jobId !== ref.jobId) return;
+        if (e.type === 'progress') display.update(e.progress);
+      });
+      const onSigint = () => {
+        cancelled = true;
+        display.log('cancelling…');
+        void job.cancel();
+      };
+      process.once('SIGINT', onSigint);
+      try {
+        await job.done;
+      } catch (err) {
+        display.stop();
+        if (cancelled) {
+          console.error(`dmat audit: audit ${ref.targetId} cancelled`);
+          return 130;
+        }
+        const e = err as { userError?: boolean; message: string };
+        if (e.userError) throw new UserError(e.message);
+        throw err;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+      display.stop();
+      const audit = await api.getAudit({ id: ref.targetId });
+      if (values.json) {
+        console.log(JSON.stringify({ audit, jobId: ref.jobId }, null, 2));
+      } else {
+        console.log(
+          `audit ${audit.id}: ${audit.modelName} on ${audit.datasetName} (${audit.split}, ${audit.images} images), ` +
+            `suite ${audit.suiteName}, ${audit.samples} samples, seed ${audit.seed}, backend ${audit.backend}`,
+        );
+        console.log(auditTable(audit));
+        for (const f of audit.sanityFlags) console.log(`${f.severity}: ${f.message}`);
+        console.log(
+          `stored in ${api.store.path} (${((audit.durationMs ?? 0) / 1000).toFixed(1)} s)`,
+        );
+      }
+      if (failUnder !== undefined && (audit.worstCaseAccuracy ?? 0) < failUnder) {
+        console.error(
+          `dmat audit: worst-case accuracy ${pct(audit.worstCaseAccuracy)} is below --fail-under ${pct(failUnder)}`,
+        );
+        return EXIT.gateFailed;
+      }
+      return EXIT.ok;
+    } finally {
+      display.stop();
+      await api.close();
+    }
+  },
+};
