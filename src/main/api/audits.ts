@@ -41,7 +41,8 @@ export class AuditService {
     const dataset = await this.library.resolveDataset(input.datasetId);
     const suite = await loadSuite(input.suite);
     // Resolve now so a bad preset is reported before a process is started.
-    const resolved = resolveSuite(suite, dataset.imageShape);
+    const source = typeof input.suite === 'string' ? input.suite : 'suite';
+    const resolved = resolveSuite(suite, dataset.imageShape, source);
     const images = input.images ?? (dataset.kind === 'on-manifold' ? 'on-manifold' : 'natural');
     const split = input.split ?? AUDIT_DEFAULTS.split;
     const latent = resolved.attacks.filter((a) => a.attack.space === 'latent').map((a) => a.key);
