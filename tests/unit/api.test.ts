@@ -1,0 +1,241 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import type {
+  DmatApi,
+  DmatCallInput,
+  StartAuditInput,
+  WorstCaseResult,
+} from '../../src/shared/api';
+import { apiInputSchemas, DMAT_CALLS, parseApiInput } from '../../src/shared/api-schemas';
+import { createApi, type DmatApiHandle } from '../../src/main/api/index';
+import type { AuditOutcomes } from '../../src/main/engine/audit/outcomes';
+
+const home = mkdtempSync(join(tmpdir(), 'dmat-api-'));
+const resources = join(home, 'no-resources');
+let api: DmatApiHandle;
+let auditId: string;
+
+// Four samples, two attacks: robust under both only samples 0 and 3.
+const outcomes: AuditOutcomes = {
+  sampleIndices: [0, 1, 2, 3],
+  labels: [1, 2, 3, 0],
+  cleanPredicted: [1, 2, 3, 0],
+  cleanCorrect: [true, true, true, true],
+  attacks: [
+    {
+      key: 'A',
+      correct: [true, false, true, true],
+      predicted: [1, 0, 3, 0],
+      perturbationNorm: [0.01, 0.01, 0.01, 0.01],
+    },
+    {
+      key: 'B',
+      correct: [true, true, false, true],
+      predicted: [1, 2, 0, 0],
+      perturbationNorm: [0.02, 0.02, 0.02, 0.02],
+    },
+  ],
+};
+
+beforeAll(() => {
+  mkdirSync(resources);
+  api = createApi({ home, resourcesDir: resources });
+  const s = api.store;
+  const model = s.models.insert({
+    kind: 'classifier',
+    name: 'm',
+    path: '/m',
+    format: 'layers',
+    inputShape: [28, 28, 1],
+    numClasses: 4,
+    classNames: [],
+    preprocessing: null,
+    latentShape: null,
+    architecture: null,
+    sha256: 'a',
+    sizeBytes: 1,
+    builtin: true,
+    sourceRunId: null,
+    provenance: {},
+  });
+  const dataset = s.datasets.insert({
+    name: 'd',
+    kind: 'on-manifold',
+    path: '/d',
+    imageShape: [28, 28, 1],
+    latentShape: [8],
+    numClasses: 4,
+    classNames: [],
+    splits: [],
+    generatorModelId: null,
+    sha256: 'b',
+    sizeBytes: 1,
+    builtin: false,
+    quality: {},
+    provenance: {},
+  });
+  const audit = s.audits.insert({
+    modelId: model.id,
+    modelName: 'm',
+    datasetId: dataset.id,
+    datasetName: 'd',
+    suite: {
+      name: 'custom',
+      attacks: [
+        { preset: 'fgsm', label: 'A' },
+        { preset: 'pgd-5', label: 'B' },
+      ],
+    },
+    split: 'test',
+    images: 'on-manifold',
+    samples: 4,
+    seed: 0,
+    batchSize: 4,
+    workers: 1,
+  });
+  const attack = (key: string, correct: number) => ({
+    key,
+    preset: 'fgsm',
+    attackId: 'fgsm',
+    name: key,
+    family: 'seen' as const,
+    space: 'image' as const,
+    budget: { eps: 4 / 255, unit: 'pixel [0,1]' as const, norm: 'linf' },
+    accuracy: correct / 4,
+    correct,
+    total: 4,
+    timeMs: 1,
+    imagesPerSecond: 4000,
+    meanPerturbationNorm: 0.01,
+    maxPerturbationNorm: 0.01,
+  });
+  s.saveAuditResults(audit.id, {
+    standardAccuracy: 1,
+    worstCaseAccuracy: 0.5,
+    durationMs: 5,
+    attacks: [attack('A', 3), attack('B', 3)],
+    outcomes,
+  });
+  auditId = audit.id;
+});
+
+afterAll(async () => {
+  await api.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('API contract', () => {
+  it('has one input schema per call, and nothing else', () => {
+    const calls = new Set(DMAT_CALLS);
+    expect(calls.has('startAudit')).toBe(true);
+    expect(calls.has('onJobEvent' as never)).toBe(false);
+    expect(Object.keys(apiInputSchemas).sort()).toEqual([...calls].sort());
+    expectTypeOf<DmatCallInput<'startAudit'>>().toEqualTypeOf<StartAuditInput>();
+    expectTypeOf<Awaited<ReturnType<DmatApi['worstCase']>>>().toEqualTypeOf<WorstCaseResult>();
+  });
+
+  it('rejects bad input naming the call and the field', () => {
+    expect(() =>
+      parseApiInput('startAudit', { modelId: 'm', datasetId: 'd', suite: 'quick', samples: -3 }),
+    ).toThrowErrorMatchingInlineSnapshot(
+      `[ApiInputError: startAudit: samples: expected a number > 0]`,
+    );
+    expect(() =>
+      parseApiInput('startAudit', {
+        modelId: 'm',
+        datasetId: 'd',
+        suite: { name: 's', attacks: [{ preset: 'fgsm', eps: 'big' }] },
+      }),
+    ).toThrow(/startAudit: suite/);
+    expect(() => parseApiInput('getAudit', { id: 'x', extra: 1 })).toThrow(/Unrecognized key/);
+    try {
+      parseApiInput('worstCase', { auditId: 'a', attackKeys: 'A' });
+    } catch (err) {
+      expect((err as { field: string }).field).toBe('attackKeys');
+      expect((err as { code: string }).code).toBe('invalid-input');
+    }
+  });
+});
+
+describe('API over the store', () => {
+  it('recomputes the worst case over any subset of attacks', async () => {
+    expect(await api.worstCase({ auditId, attackKeys: ['A', 'B'] })).toMatchObject({
+      robust: 2,
+      total: 4,
+      accuracy: 0.5,
+    });
+    expect(await api.worstCase({ auditId, attackKeys: ['A'] })).toMatchObject({ robust: 3 });
+    expect(await api.worstCase({ auditId, attackKeys: [] })).toMatchObject({ robust: 4 });
+    await expect(api.worstCase({ auditId, attackKeys: ['C'] })).rejects.toMatchObject({
+      code: 'invalid-input',
+      message: 'attack "C" is not part of this audit; known: A, B',
+    });
+  });
+
+  it('pages per-sample outcomes and filters the failures', async () => {
+    const all = await api.getSampleOutcomes({ auditId, limit: 2 });
+    expect(all.total).toBe(4);
+    expect(all.samples.map((s) => s.sampleIndex)).toEqual([0, 1]);
+    expect(all.samples[1].attacks).toEqual([
+      { attackKey: 'A', correct: false, predicted: 0, perturbationNorm: 0.01 },
+      { attackKey: 'B', correct: true, predicted: 2, perturbationNorm: 0.02 },
+    ]);
+    const failures = await api.getSampleOutcomes({ auditId, onlyFailures: true });
+    expect(failures.samples.map((s) => [s.sampleIndex, s.worstCaseCorrect])).toEqual([
+      [1, false],
+      [2, false],
+    ]);
+    const onlyB = await api.getSampleOutcomes({ auditId, attackKeys: ['B'] });
+    expect(onlyB.samples.map((s) => s.worstCaseCorrect)).toEqual([true, true, false, true]);
+  });
+
+  it('reads audits, lists suites and presets with units', async () => {
+    const detail = await api.getAudit({ id: auditId });
+    expect(detail.attacks.map((a) => a.key)).toEqual(['A', 'B']);
+    expect((await api.listAudits()).map((a) => a.id)).toEqual([auditId]);
+    const suites = await api.listSuites();
+    expect(suites.map((s) => s.name)).toEqual(expect.arrayContaining(['quick', 'paper']));
+    const quick = suites.find((s) => s.name === 'quick')!;
+    expect(quick.attacks.every((a) => a.resolved.budget.unit.length > 0)).toBe(true);
+    const presets = await api.listAttackPresets();
+    expect(presets.find((p) => p.id === 'om-pgd-50')?.budget).toMatchObject({
+      eps: 0.02,
+      unit: 'latent',
+    });
+    await expect(
+      api.validateSuite({ suite: { name: 'x', attacks: [{ preset: 'nope' }] } }),
+    ).rejects.toMatchObject({
+      code: 'invalid-input',
+    });
+  });
+
+  it('refuses to remove a built-in model and reports unknown ids as not found', async () => {
+    const builtin = (await api.listModels()).find((m) => m.builtin)!;
+    await expect(api.removeModel({ id: builtin.id })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(api.getAudit({ id: 'aud_missing' })).rejects.toMatchObject({
+      code: 'not-found',
+      message: 'audit "aud_missing" not found',
+    });
+    await expect(api.importModel({ path: join(home, 'nothing-here') })).rejects.toMatchObject({
+      code: 'invalid-input',
+    });
+  });
+
+  it('gives the paper defaults for a DMAT run, with units', async () => {
+    const c = await api.trainingDefaults({ method: 'dmat' });
+    expect(c.imageAttack).toEqual({ eps: 4 / 255, stepSize: 1 / 255, steps: 5 });
+    expect(c.latentAttack).toMatchObject({ eps: 0.02, stepSize: 0.005, steps: 5 });
+    expect(c).toMatchObject({ epochs: 20, batchSize: 64, momentum: 0.9 });
+    expect((await api.trainingDefaults({ method: 'normal' })).imageAttack).toBeUndefined();
+  });
+
+  it('searches and deletes history', async () => {
+    const page = await api.searchHistory({ text: 'custom' });
+    expect(page.entries.map((e) => e.id)).toEqual([auditId]);
+    await api.deleteHistoryEntry({ kind: 'audit', id: auditId });
+    expect((await api.searchHistory()).total).toBe(0);
+    expect(api.store.outcomes.count(auditId)).toBe(0);
+  });
+});
