@@ -1,0 +1,7 @@
+/** Every benchmark case, in the order the table shows them. Add new cases here. */
+import type { BenchCase } from '../types';
+import { pgd50Pass } from './pgd50-pass';
+import { pgdStep, pgdStepLayers } from './pgd-step';
+import { trainStep } from './train-step';
+
+export const benchCases: BenchCase[] = [trainStep, pgdStep, pgdStepLayers, pgd50Pass];
