@@ -3,5 +3,12 @@ import type { BenchCase } from '../types';
 import { pgd50Pass } from './pgd50-pass';
 import { pgdStep, pgdStepLayers } from './pgd-step';
 import { trainStep } from './train-step';
+import { unseenAttackCases } from './unseen-attacks';
 
-export const benchCases: BenchCase[] = [trainStep, pgdStep, pgdStepLayers, pgd50Pass];
+export const benchCases: BenchCase[] = [
+  trainStep,
+  pgdStep,
+  pgdStepLayers,
+  pgd50Pass,
+  ...unseenAttackCases,
+];
