@@ -102,7 +102,7 @@ describe('dmat report', () => {
     const store = openStore(path.join(home, 'dmat.sqlite'));
     try {
       const attacks = store.attackResults.list(subject.auditId);
-      expect(attacks.length).toBe(4);
+      expect(attacks.length).toBe(5);
       for (const a of attacks) {
         const budget = formatBudget(a.budget.eps, a.budget.unit, a.budget.norm);
         const row = rowsStartingWith(text, a.name).find((l) => l.includes(budget));
@@ -123,22 +123,29 @@ describe('dmat report', () => {
     }
   });
 
-  it('compares the two models in one table, each row equal to its own audit', () => {
+  it('compares the two models in the paper layout: seen attacks, then unseen ones', () => {
     const store = openStore(path.join(home, 'dmat.sqlite'));
     try {
       for (const a of [subject, other]) {
         const audit = store.audits.get(a.auditId);
         const attacks = store.attackResults.list(a.auditId);
-        const row = text.split('\n').find((l) => l.trim().startsWith(`${a.modelName} — `));
-        const expected = [
+        const rows = text.split('\n').filter((l) => l.trim().startsWith(`${a.modelName} — `));
+        expect(rows).toHaveLength(2);
+        const seen = [
           audit.standardAccuracy!,
-          ...attacks.map((r) => r.accuracy),
+          ...attacks.filter((r) => r.family === 'seen').map((r) => r.accuracy),
           audit.worstCaseAccuracy!,
         ];
-        const printed = percentagesIn(row ?? '');
-        expect(printed.length).toBe(expected.length);
-        printed.forEach((p, i) => expect(Math.abs(p - expected[i])).toBeLessThanOrEqual(5e-5));
+        const unseen = attacks.filter((r) => r.family === 'unseen').map((r) => r.accuracy);
+        expect(unseen.length).toBe(1);
+        [seen, unseen].forEach((expected, t) => {
+          const printed = percentagesIn(rows[t]);
+          expect(printed.length).toBe(expected.length);
+          printed.forEach((p, i) => expect(Math.abs(p - expected[i])).toBeLessThanOrEqual(5e-5));
+        });
       }
+      expect(text).toContain('Seen attacks (paper Table 1 layout)');
+      expect(text).toContain('Unseen attacks (paper Table 2 layout)');
     } finally {
       store.close();
     }
@@ -172,7 +179,7 @@ describe('dmat report', () => {
         store.attackResults.list(subject.auditId).map((a) => a.accuracy),
       );
       expect(data.worstCase.accuracy).toBe(store.audits.get(subject.auditId).worstCaseAccuracy);
-      expect(data.gallery.length).toBe(8);
+      expect(data.gallery.length).toBe(10);
     } finally {
       store.close();
     }

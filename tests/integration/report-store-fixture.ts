@@ -81,6 +81,15 @@ const ATTACKS: AttackShape[] = [
     budget: { eps: 0.02, stepSize: 0.005, steps: 50, unit: 'latent', norm: 'linf' },
     survive: 0.5,
   },
+  {
+    key: 'Fog',
+    preset: 'fog',
+    attackId: 'fog',
+    family: 'unseen',
+    space: 'image',
+    budget: { eps: 128 / 255, stepSize: 0.002236, steps: 200, unit: 'pixel [0,1]', norm: 'fog' },
+    survive: 0.8,
+  },
 ];
 
 export interface SeededAudit {

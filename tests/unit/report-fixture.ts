@@ -108,7 +108,8 @@ const ATTACKS: AttackSpec[] = [
     inWorstCase: false,
     correct: 318,
     timeMs: 402_000,
-    budgetNote: 'fog strength in [0,255] intensity units, as in the reference implementation.',
+    unitDetail: 'fog strength, [0,255] units',
+    referenceNote: 'ε = 128 in [0,255] units, 200 signed steps of 0.002236',
   },
 ];
 

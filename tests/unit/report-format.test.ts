@@ -21,7 +21,8 @@ describe('report number formatting', () => {
   it('prints image L∞ budgets as multiples of 1/255 and keeps the unit beside them', () => {
     expect(formatEps(4 / 255, 'pixel [0,1]', 'linf')).toBe('4/255');
     expect(formatEps(1 / 255, 'pixel [0,1]', 'linf')).toBe('1/255');
-    // Not a whole multiple of 1/255, or not L∞: the number itself.
+    expect(formatEps(128 / 255, 'pixel [0,1]', 'fog')).toBe('128/255');
+    // Not a whole multiple of 1/255: the number itself.
     expect(formatEps(0.5 / 255, 'pixel [0,1]', 'linf')).toBe('0.001961');
     expect(formatEps(0.149, 'pixel [0,1]', 'l2')).toBe('0.149');
     // Latent budgets are never written over 255.

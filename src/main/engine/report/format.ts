@@ -16,12 +16,12 @@ export function formatCount(correct: number, total: number): string {
 }
 
 /**
- * A budget value without its unit. Image-space L∞ budgets that are whole multiples of 1/255 read
- * as "4/255"; everything else prints with at most four significant digits ("0.02", "0.5").
+ * A budget value without its unit. Pixel budgets that are whole multiples of 1/255 read as
+ * "4/255" (the paper's notation); everything else prints with at most four significant digits.
  */
-export function formatEps(eps: number, unit: BudgetUnit, norm: string): string {
+export function formatEps(eps: number, unit: BudgetUnit, _norm: string): string {
   if (!Number.isFinite(eps)) return '—';
-  if (unit === 'pixel [0,1]' && norm === 'linf') {
+  if (unit === 'pixel [0,1]') {
     const over255 = eps * 255;
     const whole = Math.round(over255);
     if (whole > 0 && Math.abs(over255 - whole) < 1e-6) return `${whole}/255`;
@@ -29,7 +29,7 @@ export function formatEps(eps: number, unit: BudgetUnit, norm: string): string {
   return formatPlain(eps);
 }
 
-/** A budget with its unit: "4/255 pixel [0,1]", "0.02 latent". */
+/** A budget with its unit: "4/255 pixel [0,1]", "0.02 latent", "128 attack-specific". */
 export function formatBudget(eps: number, unit: BudgetUnit, norm: string): string {
   return `${formatEps(eps, unit, norm)} ${unit}`;
 }

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import type { AttackResultInfo, SanityFlag, SuiteDefinition } from '../../../shared/api';
 import type { Store } from '../../store/index';
 import type { AuditRecord } from '../../store/audits';
-import { findPreset } from '../attacks/presets';
+import { findPreset as findSeenPreset, type AttackPreset } from '../attacks/presets';
+import { findUnseenPreset } from '../attacks/unseen-presets';
 import { worstCase } from '../audit/outcomes';
 import {
   REPORT_SCHEMA_VERSION,
@@ -85,6 +86,16 @@ function imageOf(base64: string, what: string): ReportImage {
   return { ...pngSize(png, what), png };
 }
 
+const findPreset = (id: string): AttackPreset | undefined =>
+  findSeenPreset(id) ?? findUnseenPreset(id);
+
+/** A preset's extra descriptions (unseen presets carry them), read without assuming the type. */
+function presetText(id: string, field: 'unitLabel' | 'referenceNote'): string | undefined {
+  const preset = findPreset(id) as (AttackPreset & Record<string, unknown>) | undefined;
+  const value = preset?.[field];
+  return typeof value === 'string' ? value : undefined;
+}
+
 function randomStartOf(suite: SuiteDefinition, a: AttackResultInfo): boolean | undefined {
   const spec = suite.attacks.find((s) => (s.label ?? findPreset(s.preset)?.name) === a.key);
   const option = spec?.options?.randomStart ?? findPreset(a.preset)?.options.randomStart;
@@ -127,30 +138,53 @@ function finishedAudit(store: Store, auditId: string): AuditRecord {
   return audit;
 }
 
-function comparisonOf(store: Store, audits: AuditRecord[]): ReportComparison {
+/** Column groups of the comparison, in the paper's order: seen attacks, then unseen ones. */
+const COMPARISON_GROUPS: {
+  title: string;
+  families: AttackResultInfo['family'][];
+  withTotals: boolean;
+}[] = [
+  { title: 'Seen attacks (paper Table 1 layout)', families: ['seen'], withTotals: true },
+  { title: 'Unseen attacks (paper Table 2 layout)', families: ['unseen'], withTotals: false },
+  { title: 'Further attacks', families: ['autoattack', 'baseline'], withTotals: false },
+];
+
+function comparisonsOf(store: Store, audits: AuditRecord[]): ReportComparison[] {
   const results = audits.map((a) => store.attackResults.list(a.id));
-  const names: string[] = [];
-  for (const list of results) for (const r of list) if (!names.includes(r.name)) names.push(r.name);
-  return {
-    title: 'Accuracy of each model under the same attacks',
-    caption:
-      'Standard is the clean accuracy; Worst case counts a sample as robust only if every attack of its audit failed on it.',
-    columns: ['Standard', ...names, 'Worst case'],
-    rows: audits.map((a, i) => {
-      const model = a.modelId ? store.models.find(a.modelId) : undefined;
-      const method = model ? str(model.provenance.method) : undefined;
-      return {
-        model: a.modelName,
-        method,
-        isSubject: i === 0,
-        accuracies: [
-          a.standardAccuracy,
-          ...names.map((n) => results[i].find((r) => r.name === n)?.accuracy ?? null),
-          a.worstCaseAccuracy,
-        ],
-      };
-    }),
+  const rowLabel = (a: AuditRecord) => {
+    const model = a.modelId ? store.models.find(a.modelId) : undefined;
+    const method = model ? str(model.provenance.method) : undefined;
+    // The paper's Table 4 evaluates natural images: say so when the audits differ.
+    const images = a.images !== audits[0].images ? `${a.images} images` : undefined;
+    return { model: a.modelName, method: [method, images].filter(Boolean).join(', ') || undefined };
   };
+  const tables: ReportComparison[] = [];
+  for (const group of COMPARISON_GROUPS) {
+    const names: string[] = [];
+    for (const list of results) {
+      for (const r of list)
+        if (group.families.includes(r.family) && !names.includes(r.name)) names.push(r.name);
+    }
+    if (names.length === 0 && !group.withTotals) continue;
+    tables.push({
+      title: group.title,
+      caption: group.withTotals
+        ? 'Standard is the clean accuracy; Worst case counts a sample as robust only if every attack of its audit failed on it.'
+        : undefined,
+      columns: group.withTotals ? ['Standard', ...names, 'Worst case'] : names,
+      rows: audits.map((a, i) => {
+        const byName = names.map((n) => results[i].find((r) => r.name === n)?.accuracy ?? null);
+        return {
+          ...rowLabel(a),
+          isSubject: i === 0,
+          accuracies: group.withTotals
+            ? [a.standardAccuracy, ...byName, a.worstCaseAccuracy]
+            : byName,
+        };
+      }),
+    });
+  }
+  return tables;
 }
 
 export function loadReportData(
@@ -206,6 +240,8 @@ export function loadReportData(
     accuracy: a.accuracy,
     timeMs: a.timeMs,
     budgetNote: a.budget.scaling,
+    unitDetail: presetText(a.preset, 'unitLabel'),
+    referenceNote: presetText(a.preset, 'referenceNote'),
   }));
 
   const perAttack = opts.galleryPerAttack ?? 2;
@@ -287,7 +323,7 @@ export function loadReportData(
 
   const comparisons =
     opts.compareWith && opts.compareWith.length > 0
-      ? [comparisonOf(store, [audit, ...opts.compareWith.map((id) => finishedAudit(store, id))])]
+      ? comparisonsOf(store, [audit, ...opts.compareWith.map((id) => finishedAudit(store, id))])
       : [];
 
   return {

@@ -40,6 +40,10 @@ export interface ReportAttackResult extends ReportCount {
   timeMs?: number;
   /** How the budget was scaled for this image size, when it was (e.g. L1/L2 totals). */
   budgetNote?: string;
+  /** What an attack-specific unit measures, e.g. "px of displacement". */
+  unitDetail?: string;
+  /** The published setting in its own units, e.g. "ε = 128 in [0,255] units, 200 steps". */
+  referenceNote?: string;
 }
 
 export interface ReportSweepPoint {

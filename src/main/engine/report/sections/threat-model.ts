@@ -55,7 +55,18 @@ export function threatModelSection(layout: ReportLayout, data: ReportData): void
       },
     );
   }
-  const notes = data.attacks.filter((a) => a.budgetNote);
-  for (const a of notes)
-    layout.paragraph(`${a.name}: ${a.budgetNote}`, { size: 8.5, color: '#616e7c', after: 2 });
+  for (const a of data.attacks) {
+    const parts = [
+      a.unitDetail ? `budget in ${a.unitDetail}` : '',
+      a.referenceNote ? `reference setting ${a.referenceNote}` : '',
+      a.budgetNote ?? '',
+    ].filter(Boolean);
+    if (parts.length > 0) {
+      layout.paragraph(`${a.name}: ${parts.join('; ')}.`, {
+        size: 8.5,
+        color: '#616e7c',
+        after: 2,
+      });
+    }
+  }
 }
