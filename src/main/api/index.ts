@@ -6,7 +6,6 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type {
   AppInfo,
   DatasetPreviewItem,
@@ -33,13 +32,15 @@ import { initBackend, type BackendReport } from '../engine/runtime/backend';
 import { REFERENCE_EPOCHS, REFERENCE_KNOTS } from '../engine/training/schedule';
 import { JobRunner } from '../jobs/runner';
 import { openStore, type Store } from '../store/index';
-import { databasePath, dmatHome } from '../store/paths';
+import { appRoot, databasePath, dmatHome } from '../store/paths';
 import { AuditService } from './audits';
 import { ApiError, asApiError, notAvailable } from './errors';
 import { Library } from './library';
 import { RunService } from './runs';
 
-export const RESOURCES_DIR = fileURLToPath(new URL('../../../resources', import.meta.url));
+/** The embedded defaults shipped with the app. */
+export const resourcesDir = () =>
+  process.env.DMAT_RESOURCES_DIR ?? path.join(appRoot(), 'resources');
 
 export interface ApiOptions {
   /** $DMAT_HOME (default: from the environment). */
@@ -98,7 +99,7 @@ export function createApi(opts: ApiOptions = {}): DmatApiHandle {
   const home = opts.home ?? dmatHome();
   const store = opts.store ?? openStore(databasePath(home));
   const runner = opts.runner ?? new JobRunner({ store });
-  const library = new Library(store, home, opts.resourcesDir ?? RESOURCES_DIR);
+  const library = new Library(store, home, opts.resourcesDir ?? resourcesDir());
   const audits = new AuditService(store, runner, library);
   const runs = new RunService(store, runner, library, home);
   let backend: Promise<BackendReport> | undefined;

@@ -4,7 +4,8 @@
  * under plain Node. Both sides see the same small channel.
  */
 import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { appRoot } from '../store/paths';
 import type { ChildMessage, ParentMessage } from './messages';
 
 export interface JobChannel {
@@ -18,7 +19,7 @@ export interface JobChannel {
 }
 
 /** Entry script for job processes under Node: registers tsx and runs entry.ts. */
-const NODE_ENTRY = fileURLToPath(new URL('../../../bin/job.mjs', import.meta.url));
+const nodeEntry = () => join(appRoot(), 'bin', 'job.mjs');
 let electronEntry: string | undefined;
 
 /** Electron main sets the built job entry (e.g. out/main/job.js) once at start-up. */
@@ -37,7 +38,7 @@ function lines(cb: (line: string) => void) {
 
 export async function spawnJobProcess(env: NodeJS.ProcessEnv = process.env): Promise<JobChannel> {
   if (process.versions.electron) return spawnUtilityProcess(env);
-  const child = fork(NODE_ENTRY, [], {
+  const child = fork(nodeEntry(), [], {
     env,
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

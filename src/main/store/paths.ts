@@ -2,8 +2,10 @@
  * Where the app keeps its data: `$DMAT_HOME`, else the platform's user-data folder
  * (the same folder Electron's `app.getPath('userData')` gives for "dmat-studio").
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const APP_FOLDER = 'dmat-studio';
 
@@ -27,4 +29,30 @@ export function databasePath(home = dmatHome()): string {
 /** Sub-folders of the data home for files the database points at. */
 export function homeFolder(kind: 'models' | 'datasets' | 'runs' | 'reports', home = dmatHome()) {
   return join(home, kind);
+}
+
+let root: string | undefined;
+
+/**
+ * The application's own folder (where package.json, bin/ and resources/ are), found by walking
+ * up from this module, so it is right both from the sources and from a bundled build.
+ */
+export function appRoot(): string {
+  if (root) return root;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'dmat-studio') {
+          return (root = dir);
+        }
+      } catch {
+        // not ours; keep walking
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the DMAT Studio folder (package.json)');
+    dir = parent;
+  }
 }
