@@ -41,11 +41,37 @@ function cellOf(cell: string | TableCell): TableCell {
   return typeof cell === 'string' ? { text: cell } : cell;
 }
 
+/**
+ * Column widths: each column first gets what its longest cell needs on one line (headers may wrap
+ * at spaces, so only their longest word counts); the space left is shared by weight. When the
+ * content cannot fit on one line per cell, the widths fall back to the weights alone.
+ */
+function columnWidths(layout: ReportLayout, spec: TableSpec, size: number): number[] {
+  const totalWeight = spec.columns.reduce((s, c) => s + c.weight, 0);
+  const byWeight = spec.columns.map((c) => (layout.width * c.weight) / totalWeight);
+  const measure = (text: string, font: 'regular' | 'bold' | 'mono') => {
+    layout.setFont(font, size);
+    return layout.doc.widthOfString(text) + 2 * PAD_X + 1;
+  };
+  const natural = spec.columns.map((col, i) =>
+    Math.max(
+      ...col.header.split(' ').map((word) => measure(word, 'bold')),
+      ...spec.rows.map((row) => {
+        const cell = cellOf(row.cells[i]);
+        return measure(cell.text, row.bold || cell.bold ? 'bold' : col.mono ? 'mono' : 'regular');
+      }),
+    ),
+  );
+  const needed = natural.reduce((s, w) => s + w, 0);
+  if (needed > layout.width) return byWeight;
+  const spare = layout.width - needed;
+  return natural.map((w, i) => w + (spare * spec.columns[i].weight) / totalWeight);
+}
+
 export function drawTable(layout: ReportLayout, spec: TableSpec): void {
   const { doc } = layout;
   const size = spec.fontSize ?? 9;
-  const totalWeight = spec.columns.reduce((s, c) => s + c.weight, 0);
-  const widths = spec.columns.map((c) => (layout.width * c.weight) / totalWeight);
+  const widths = columnWidths(layout, spec, size);
 
   const rowHeight = (cells: TableCell[], font: (i: number) => 'regular' | 'bold' | 'mono') =>
     Math.max(
