@@ -10,6 +10,6 @@ export const JOB_HANDLERS: Record<string, Loader> = {
   audit: async () => (await import('./audit-job')).auditJob,
   'audit-part': async () => (await import('./audit-part-job')).auditPartJob,
   train: async () => (await import('./train-job')).trainJob,
-  /** Test-only kinds: echo parameters, report progress, fail or hang on request. */
+  /** Diagnostic kind: echoes parameters, reports progress, fails or hangs on request. */
   probe: async () => (await import('./probe-job')).probeJob,
 };
