@@ -1,0 +1,134 @@
+/**
+ * `node bin/run-ts.mjs bench/levers.ts [--repeats N]`: the speed levers of the wasm path, switched
+ * on one at a time, each measured on the benchmark CNN at batch 128 (PGD step and training step),
+ * so bench/RESULTS.md can say what each one pays. Kernel and gradient registrations are global,
+ * so each configuration re-registers tfjs's own versions (captured before the engine replaces
+ * them) or the engine's. Wasm only.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { availableParallelism, loadavg } from 'node:os';
+import { frozenForward } from '../src/main/engine/models/frozen';
+import { gradientOverrides, wasmKernels } from '../src/main/engine/runtime/kernels/index';
+import { BATCH, benchModel, crossEntropy, randomBatch } from './cases/fixtures';
+
+await import('@tensorflow/tfjs-backend-wasm');
+const stockKernels = new Map(
+  wasmKernels.map(({ config }) => [config.kernelName, tf.getKernel(config.kernelName, 'wasm')]),
+);
+const stockGradients = new Map(
+  gradientOverrides.map((g) => [g.kernelName, tf.getGradient(g.kernelName)]),
+);
+await tf.setBackend('wasm');
+await tf.ready();
+
+/** Use the engine's version of each named kernel/gradient, tfjs's own for the rest. */
+function configure(engine: Set<string>): void {
+  for (const { config } of wasmKernels) {
+    const stock = stockKernels.get(config.kernelName);
+    const want = engine.has(config.kernelName) || !stock ? config : stock;
+    if (tf.getKernel(config.kernelName, 'wasm')) tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel(want);
+  }
+  for (const g of gradientOverrides) {
+    const stock = stockGradients.get(g.kernelName);
+    tf.registerGradient(engine.has(`${g.kernelName} gradient`) || !stock ? g : stock);
+  }
+}
+
+function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+}
+
+function time(f: () => void, repeats: number): { wall: number; cpu: number } {
+  f();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const c = process.cpuUsage();
+    const t = performance.now();
+    f();
+    wall.push(performance.now() - t);
+    const d = process.cpuUsage(c);
+    cpu.push((d.user + d.system) / 1000);
+  }
+  return { wall: median(wall), cpu: median(cpu) };
+}
+
+const repeatsArg = process.argv.indexOf('--repeats');
+const repeats = repeatsArg > 0 ? Number(process.argv[repeatsArg + 1]) : 3;
+const model = benchModel();
+const { x, y } = randomBatch(BATCH);
+const frozen = frozenForward(model);
+const optimizer = tf.train.momentum(0.01, 0.9);
+const inputGrad = (logits: (xx: tf.Tensor4D) => tf.Tensor) =>
+  tf.grad((xx: tf.Tensor) => crossEntropy(logits(xx as tf.Tensor4D), y));
+const viaLayers = inputGrad((xx) => model.apply(xx, { training: false }) as tf.Tensor);
+const viaFrozen = inputGrad(frozen);
+
+const steps: { lever: string; engine: string[]; frozen: boolean }[] = [
+  {
+    lever: 'tfjs wasm as shipped + Conv2DBackpropFilter (needed to run at all)',
+    engine: ['Conv2DBackpropFilter'],
+    frozen: false,
+  },
+  {
+    lever: '+ Conv2DBackpropInput as a forward convolution',
+    engine: ['Conv2DBackpropFilter', 'Conv2DBackpropInput'],
+    frozen: false,
+  },
+  {
+    lever: '+ lazy batch-norm gradient (no tiling, no unused terms)',
+    engine: ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'FusedBatchNorm gradient'],
+    frozen: false,
+  },
+  {
+    lever: '+ MaxPoolGrad in one pass (also fixes all-negative windows)',
+    engine: [
+      'Conv2DBackpropFilter',
+      'Conv2DBackpropInput',
+      'FusedBatchNorm gradient',
+      'MaxPoolGrad',
+    ],
+    frozen: false,
+  },
+  {
+    lever: '+ frozen forward for attacks (BN folded, input-only gradient)',
+    engine: [
+      'Conv2DBackpropFilter',
+      'Conv2DBackpropInput',
+      'FusedBatchNorm gradient',
+      'MaxPoolGrad',
+    ],
+    frozen: true,
+  },
+];
+
+console.log(
+  `wasm, ${availableParallelism()} cores, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}, median of ${repeats}`,
+);
+console.log('lever | PGD step wall / cpu ms | training step wall / cpu ms');
+for (const s of steps) {
+  configure(new Set(s.engine));
+  const g = s.frozen ? viaFrozen : viaLayers;
+  const pgd = time(() => tf.tidy(() => void g(x).dataSync()), repeats);
+  const train = s.frozen
+    ? null
+    : time(() => {
+        const cost = optimizer.minimize(
+          () => crossEntropy(model.apply(x, { training: true }) as tf.Tensor, y),
+          true,
+        );
+        cost?.dataSync();
+        cost?.dispose();
+      }, repeats);
+  const fmt = (t: { wall: number; cpu: number } | null) =>
+    t ? `${t.wall.toFixed(0)} / ${t.cpu.toFixed(0)}` : '(same)';
+  console.log(`${s.lever} | ${fmt(pgd)} | ${fmt(train)}`);
+}
+console.log(
+  `load average after: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
