@@ -10,6 +10,9 @@ import { drawTable, type TableRow } from '../table';
 import type { ReportData } from '../types';
 import { weakestAttack } from './title';
 
+/** Attack bars per chart; more are split over several charts. */
+const BARS_PER_CHART = 8;
+
 export const CHART_FONTS = { regular: 'regular', bold: 'bold' };
 
 /** Draws a shared-builder chart at full text width, on a new page if it would be cut. */
@@ -44,17 +47,27 @@ export function accuracySection(layout: ReportLayout, data: ReportData): void {
       `it correctly classified: ${formatAccuracy(data.worstCase.accuracy)}.`,
     { color: '#3e4c59' },
   );
-  const option = attackAccuracyOption({
-    standardAccuracy: data.clean.accuracy,
-    worstCaseAccuracy: data.worstCase.accuracy,
-    attacks: data.attacks.map((a) => ({ name: a.name, accuracy: a.accuracy })),
-  });
-  chartBlock(
-    layout,
-    option,
-    230,
-    layout.figureCaption('Accuracy under each attack (green: clean, red: per-sample worst case).'),
-  );
+  // Past a dozen bars the labels collide: the attacks are shown over several charts, each with
+  // the clean and worst-case bars for reference.
+  const chunks = Math.ceil(data.attacks.length / BARS_PER_CHART) || 1;
+  const perChart = Math.ceil(data.attacks.length / chunks);
+  for (let c = 0; c < chunks; c++) {
+    const attacks = data.attacks.slice(c * perChart, (c + 1) * perChart);
+    const option = attackAccuracyOption({
+      standardAccuracy: data.clean.accuracy,
+      worstCaseAccuracy: data.worstCase.accuracy,
+      attacks: attacks.map((a) => ({ name: a.name, accuracy: a.accuracy })),
+    });
+    const part = chunks > 1 ? ` (part ${c + 1} of ${chunks})` : '';
+    chartBlock(
+      layout,
+      option,
+      230,
+      layout.figureCaption(
+        `Accuracy under each attack${part} (green: clean, red: per-sample worst case).`,
+      ),
+    );
+  }
 
   const rows: TableRow[] = [
     {

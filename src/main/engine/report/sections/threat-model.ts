@@ -55,18 +55,19 @@ export function threatModelSection(layout: ReportLayout, data: ReportData): void
       },
     );
   }
+  // One note per distinct text: attacks that share a setting are named together.
+  const notes = new Map<string, string[]>();
   for (const a of data.attacks) {
-    const parts = [
+    const text = [
       a.unitDetail ? `budget in ${a.unitDetail}` : '',
       a.referenceNote ? `reference setting ${a.referenceNote}` : '',
       a.budgetNote ?? '',
-    ].filter(Boolean);
-    if (parts.length > 0) {
-      layout.paragraph(`${a.name}: ${parts.join('; ')}.`, {
-        size: 8.5,
-        color: '#616e7c',
-        after: 2,
-      });
-    }
+    ]
+      .filter(Boolean)
+      .join('; ');
+    if (text) notes.set(text, [...(notes.get(text) ?? []), a.name]);
+  }
+  for (const [text, names] of notes) {
+    layout.paragraph(`${names.join(', ')}: ${text}.`, { size: 8.5, color: '#616e7c', after: 2 });
   }
 }
