@@ -1,0 +1,49 @@
+/** Helpers of the long-running CLI commands: a progress bar (stderr) and flag parsing. */
+import cliProgress from 'cli-progress';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UserError } from '../command';
+
+/** parseArgs with unknown or malformed flags reported as user errors. */
+export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: O,
+) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
+}
+
+export interface ProgressBar {
+  update(value: number, total: number, info: string): void;
+  stop(): void;
+}
+
+export function progressBar(label: string): ProgressBar {
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `${label} [{bar}] {percentage}% | {value}/{total} | {info}`,
+      hideCursor: true,
+      etaBuffer: 20,
+      // Without a terminal (logs, CI) print a plain line every few seconds instead.
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(value, total, info) {
+      if (!started) {
+        bar.start(total, value, { info });
+        started = true;
+      }
+      bar.setTotal(total);
+      bar.update(value, { info });
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
