@@ -26,6 +26,7 @@ import {
   type Checkpoint,
 } from '../../src/main/engine/training/checkpoint';
 import { getModelState } from '../../src/main/engine/training/weights';
+import { attackView } from '../../src/main/engine/training/attack-view';
 import { crossEntropyMean } from '../../src/main/engine/attacks/losses';
 import type { TrainingMethod } from '../../src/shared/api';
 import { SigmoidGenerator, uniforms } from './attacks-seen.fixtures';
@@ -266,6 +267,30 @@ describe('checkpoints and resume', () => {
     expect(finished.weights).toEqual(straight.weights);
     expect(straight.r.history[1].pgdAcc).toBeTypeOf('number');
     expect(straight.r.history[1].omPgdAcc).toBeTypeOf('number');
+  });
+});
+
+describe('the attack view of the classifier', () => {
+  it('gives the inference-mode logits and input gradients of the model itself', async () => {
+    const classifier = newClassifier();
+    // Train a few steps so batch-norm statistics are not the identity.
+    await train({ ...baseConfig('normal', classifier), epochs: 1, validation: undefined });
+    const view = attackView(classifier);
+    const batch = trainSet.batch([0, 1, 2, 3, 4, 5]);
+    const loss = (c: typeof view) => (x: tf.Tensor) =>
+      crossEntropyMean(c.logits(x as tf.Tensor4D, { training: false }), batch.y);
+    const [a, b, ga, gb] = tf.tidy(() => [
+      classifier.logits(batch.x),
+      view.logits(batch.x),
+      tf.grad(loss(classifier))(batch.x),
+      tf.grad(loss(view))(batch.x),
+    ]);
+    expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBeLessThan(1e-4);
+    const scale = tf.max(tf.abs(ga)).dataSync()[0];
+    expect(scale).toBeGreaterThan(0);
+    expect(tf.max(tf.abs(tf.sub(ga, gb))).dataSync()[0]).toBeLessThan(1e-4 * Math.max(1, scale));
+    tf.dispose([a, b, ga, gb, batch.x, batch.y, batch.w!]);
+    classifier.dispose();
   });
 });
 

@@ -16,6 +16,7 @@ import type { Generator } from '../models/types';
 import { permutation } from '../manifold/random';
 import type { Checkpoint } from './checkpoint';
 import { disposeBatch, type TrainingSet } from './data';
+import { attackView, generatorView } from './attack-view';
 import { evaluate, type EvaluationResult } from './evaluate';
 import { methodSpec } from './methods/index';
 import type { MethodContext, TrainingAttackBudget } from './methods/types';
@@ -46,6 +47,11 @@ export interface TrainConfig {
   evalSteps?: number;
   /** Re-draw the initial weights from the seed (for freshly built architectures). */
   seedInit?: boolean;
+  /**
+   * Attacks use the frozen (batch-norm folded, input-gradient-only) forward pass of the model
+   * (default true); false runs them through the model's own inference-mode `apply`.
+   */
+  frozenAttacks?: boolean;
 }
 
 export interface StepMetrics {
@@ -153,9 +159,13 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   const ipe = itersPerEpoch(config.train.size, config.batchSize);
   const totalSteps = ipe * config.epochs;
   const optimizer = new SgdMomentum(config.momentum, config.weightDecay);
+  const frozen = config.frozenAttacks !== false;
+  const attacked = frozen ? attackView(config.classifier) : config.classifier;
+  const generator = frozen && config.generator ? generatorView(config.generator) : config.generator;
   const ctx: MethodContext = {
     classifier: config.classifier,
-    generator: config.generator,
+    attackClassifier: attacked,
+    generator,
     imageAttack: config.imageAttack,
     latentAttack: config.latentAttack,
     tradesBeta: config.tradesBeta ?? 6,
@@ -255,8 +265,8 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       if (epochsEvaluated <= epoch) {
         const result = config.validation
           ? await evaluate({
-              classifier: config.classifier,
-              generator: config.generator,
+              classifier: attacked,
+              generator,
               set: config.validation,
               imageAttack: evalBudget(config.imageAttack),
               latentAttack: evalBudget(config.latentAttack),

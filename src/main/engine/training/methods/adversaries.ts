@@ -29,10 +29,15 @@ export async function imageAdversary(
   seed: number,
 ): Promise<tf.Tensor4D> {
   const budget = required(ctx.imageAttack, 'an image attack budget');
-  const out = await pgd.craft({ classifier: ctx.classifier }, batch, budget, {
-    seed,
-    randomStart: true,
-  });
+  const out = await pgd.craft(
+    { classifier: ctx.attackClassifier ?? ctx.classifier },
+    batch,
+    budget,
+    {
+      seed,
+      randomStart: true,
+    },
+  );
   out.norms.dispose();
   return out.xAdv;
 }
@@ -47,7 +52,7 @@ export async function latentAdversary(
   const generator = required(ctx.generator, 'the generator');
   const fgsm = budget.kind === 'om-fgsm';
   const out = await (fgsm ? omFgsm : omPgd).craft(
-    { classifier: ctx.classifier, generator },
+    { classifier: ctx.attackClassifier ?? ctx.classifier, generator },
     batch,
     fgsm ? { eps: budget.eps, stepSize: budget.stepSize } : budget,
     { seed, randomStart: !fgsm },
@@ -67,7 +72,8 @@ export function klImageAdversary(
 ): tf.Tensor4D {
   const budget = required(ctx.imageAttack, 'an image attack budget');
   const { x } = batch;
-  const f = (t: tf.Tensor) => ctx.classifier.logits(t as tf.Tensor4D, { training: false });
+  const attacked = ctx.attackClassifier ?? ctx.classifier;
+  const f = (t: tf.Tensor) => attacked.logits(t as tf.Tensor4D, { training: false });
   const nat = tf.tidy(() => f(x));
   const delta = ascend({
     start: tf.tidy(() =>
@@ -95,7 +101,8 @@ export function klLatentAdversary(
   const budget = required(ctx.latentAttack, 'a latent attack budget');
   const generator = required(ctx.generator, 'the generator');
   const w = required(batch.w, 'latent codes');
-  const f = (t: tf.Tensor) => ctx.classifier.logits(t as tf.Tensor4D, { training: false });
+  const attacked = ctx.attackClassifier ?? ctx.classifier;
+  const f = (t: tf.Tensor) => attacked.logits(t as tf.Tensor4D, { training: false });
   const nat = tf.tidy(() => f(batch.x));
   const lambda = ascend({
     start: tf.tidy(() =>

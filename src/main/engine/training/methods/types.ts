@@ -11,7 +11,10 @@ export interface TrainingAttackBudget {
 }
 
 export interface MethodContext {
+  /** The classifier being trained; the loss runs it in training mode. */
   classifier: Classifier;
+  /** The same classifier as attacks see it (inference mode, input gradients only); defaults to `classifier`. */
+  attackClassifier?: Classifier;
   generator?: Generator;
   /** PGD-K in image space (AT, DMAT, TRADES), [0,1] pixel units. */
   imageAttack?: TrainingAttackBudget;
