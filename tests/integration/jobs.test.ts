@@ -7,6 +7,7 @@ import { BUILTIN_SUITES } from '../../src/main/engine/audit/suites';
 import type { AuditJobParams } from '../../src/main/jobs/audit-job';
 import { JobCancelledError, JobFailedError, JobRunner } from '../../src/main/jobs/runner';
 import { initBackend } from '../../src/main/engine/runtime/backend';
+import { createApi } from '../../src/main/api/index';
 import { openStore, type Store } from '../../src/main/store/index';
 import { auditFixture, type AuditFixture } from '../helpers/audit-fixtures';
 
@@ -167,5 +168,36 @@ describe('audit split across processes', () => {
     expect(db.reproducibility).toMatchObject({ workers: 2, seed: 11, samples: 48 });
     expect(two.progress.at(-1)).toBe(3);
     expect(Math.max(...one.progress)).toBe(3);
+  });
+});
+
+describe('audits through the API', () => {
+  it('starts an audit job, and a cancelled one is stored as cancelled', async () => {
+    const home = join(dir, 'api-home');
+    const api = createApi({ home, resourcesDir: join(dir, 'no-resources') });
+    try {
+      const ref = await api.startAudit({
+        modelId: fx.classifierFolder,
+        datasetId: fx.datasetFolder,
+        suite: 'paper',
+        samples: 64,
+        batchSize: 8,
+      });
+      expect(ref.kind).toBe('audit');
+      expect((await api.getAudit({ id: ref.targetId })).status).toMatch(/queued|running/);
+      await new Promise<void>((resolve) =>
+        api.onJobEvent((e) => e.jobId === ref.jobId && e.type === 'progress' && resolve()),
+      );
+      await api.cancelAudit({ id: ref.targetId });
+      const audit = await api.getAudit({ id: ref.targetId });
+      expect(audit.status).toBe('cancelled');
+      expect(audit.attacks).toEqual([]);
+      expect(api.store.jobs.get(ref.jobId).status).toBe('cancelled');
+      await expect(api.cancelAudit({ id: ref.targetId })).rejects.toMatchObject({
+        code: 'conflict',
+      });
+    } finally {
+      await api.close();
+    }
   });
 });
