@@ -24,6 +24,7 @@ import { readModelMeta } from '../src/main/engine/models/meta';
 import { configureAttack, type AttackSpec } from '../src/main/engine/attacks/registry';
 import { formatPixels } from '../src/main/engine/attacks/presets';
 import { openDataset, loadSplit } from '../src/main/engine/training/dataset';
+import { attackView, generatorView } from '../src/main/engine/training/attack-view';
 import { disposeBatch, type TrainingSet } from '../src/main/engine/training/data';
 import { train, type TrainConfig } from '../src/main/engine/training/train';
 import { METHODS } from '../src/main/engine/training/methods/index';
@@ -83,7 +84,8 @@ log(describeBackend(backend));
 const ds = await openDataset(DATA);
 if (!ds.generator)
   throw new Error(`${DATA}: the comparison needs an on-manifold dataset with a generator`);
-const generator: Generator = ds.generator;
+// Attacks run on the frozen forward passes (exact, faster; see engine/training/attack-view.ts).
+const generator: Generator = generatorView(ds.generator);
 const trainSplit = await loadSplit(ds, 'train', { samples: S.samples, seed: S.seed });
 const testSplit = await loadSplit(ds, 'test', {
   samples: S.evalCount + S.validation,
@@ -236,20 +238,21 @@ async function correctness(
   entries: [string, AttackSpec | null][],
 ): Promise<Record<string, boolean[]>> {
   const out: Record<string, boolean[]> = Object.fromEntries(entries.map(([k]) => [k, []]));
+  const model = classifier instanceof LayersClassifier ? attackView(classifier) : classifier;
   for (let start = 0; start < set.size; start += 100) {
     const idx = Array.from({ length: Math.min(100, set.size - start) }, (_, i) => start + i);
     const batch = set.batch(idx);
     const labels = await batch.y.data();
     for (const [key, spec] of entries) {
       if (spec === null) {
-        const p = tf.tidy(() => tf.argMax(classifier.logits(batch.x), 1));
+        const p = tf.tidy(() => tf.argMax(model.logits(batch.x), 1));
         const pv = await p.data();
         p.dispose();
         out[key].push(...Array.from(pv, (v, i) => v === labels[i]));
         continue;
       }
       const c = configureAttack(spec, set.imageShape);
-      const r = await c.attack.attack({ classifier, generator }, batch, c.budget, {
+      const r = await c.attack.attack({ classifier: model, generator }, batch, c.budget, {
         ...c.options,
         seed: S.seed + start,
       });
