@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import {
   formatCount,
   formatEps,
   parseReportJson,
+  renderReportPdf,
   reportToJson,
   verdictLine,
   writeReport,
@@ -140,6 +142,13 @@ describe('PDF report of a hand-built audit', () => {
     const figures = pages.flatMap((p) => [...p.matchAll(/Figure \d+\./g)].map(() => p));
     expect(figures.length).toBeGreaterThanOrEqual(3);
     for (const page of figures) expect(page).toContain('accuracy (%)');
+  });
+
+  it('is reproducible: the same data gives the same bytes', async () => {
+    const again = await renderReportPdf(data);
+    expect(createHash('sha256').update(again).digest('hex')).toBe(
+      createHash('sha256').update(fs.readFileSync(pdf)).digest('hex'),
+    );
   });
 
   it('exports the same data as JSON, images included', async () => {

@@ -56,10 +56,13 @@ export function differencePixels(
   return { pixels: diff, gain };
 }
 
-/** Replicates pixels by an integer factor so the image is at least `minSide` pixels wide. */
+/**
+ * Replicates pixels by an integer factor so the image is at least `minSide` pixels wide, and
+ * writes it as opaque RGB: PDFKit splits an alpha channel off asynchronously, which would make
+ * the PDF's object order (and so its bytes) differ from run to run.
+ */
 export function enlargeForPrint(image: ReportImage, minSide = 112): Buffer {
   const factor = Math.max(1, Math.ceil(minSide / Math.max(image.width, image.height)));
-  if (factor === 1) return Buffer.from(image.png);
   const src = PNG.sync.read(Buffer.from(image.png));
   const out = new PNG({ width: src.width * factor, height: src.height * factor });
   for (let y = 0; y < out.height; y++) {
@@ -67,8 +70,12 @@ export function enlargeForPrint(image: ReportImage, minSide = 112): Buffer {
     for (let x = 0; x < out.width; x++) {
       const from = (sy * src.width + Math.floor(x / factor)) * 4;
       const to = (y * out.width + x) * 4;
-      for (let c = 0; c < 4; c++) out.data[to + c] = src.data[from + c];
+      // Composite any transparency over white, as the page would show it.
+      const alpha = src.data[from + 3] / 255;
+      for (let c = 0; c < 3; c++)
+        out.data[to + c] = Math.round(src.data[from + c] * alpha + 255 * (1 - alpha));
+      out.data[to + 3] = 255;
     }
   }
-  return PNG.sync.write(out);
+  return PNG.sync.write(out, { colorType: 2 });
 }
