@@ -41,6 +41,11 @@ function cellOf(cell: string | TableCell): TableCell {
   return typeof cell === 'string' ? { text: cell } : cell;
 }
 
+function fontOf(row: TableRow, cell: TableCell, col: TableColumn): 'regular' | 'bold' | 'mono' {
+  if (row.bold || cell.bold) return 'bold';
+  return col.mono ? 'mono' : 'regular';
+}
+
 /**
  * Column widths: each column first gets what its longest cell needs on one line (headers may wrap
  * at spaces, so only their longest word counts); the space left is shared by weight. When the
@@ -58,7 +63,7 @@ function columnWidths(layout: ReportLayout, spec: TableSpec, size: number): numb
       ...col.header.split(' ').map((word) => measure(word, 'bold')),
       ...spec.rows.map((row) => {
         const cell = cellOf(row.cells[i]);
-        return measure(cell.text, row.bold || cell.bold ? 'bold' : col.mono ? 'mono' : 'regular');
+        return measure(cell.text, fontOf(row, cell, col));
       }),
     ),
   );
@@ -99,9 +104,7 @@ export function drawTable(layout: ReportLayout, spec: TableSpec): void {
     let x = layout.left;
     cells.forEach((cell, i) => {
       const col = spec.columns[i];
-      const bold = row === null || row.bold || cell.bold;
-      const font = bold ? 'bold' : col.mono ? 'mono' : 'regular';
-      layout.setFont(font, size, cell.color ?? (row === null ? INK.text : INK.text));
+      layout.setFont(row === null ? 'bold' : fontOf(row, cell, col), size, cell.color ?? INK.text);
       doc.text(cell.text, x + PAD_X, y + PAD_Y, {
         width: widths[i] - 2 * PAD_X,
         align: col.align ?? 'left',
@@ -130,9 +133,7 @@ export function drawTable(layout: ReportLayout, spec: TableSpec): void {
 
   const rows = spec.rows.map((r) => ({ row: r, cells: r.cells.map(cellOf) }));
   const heights = rows.map(({ row, cells }) =>
-    rowHeight(cells, (i) =>
-      row.bold || cells[i].bold ? 'bold' : spec.columns[i].mono ? 'mono' : 'regular',
-    ),
+    rowHeight(cells, (i) => fontOf(row, cells[i], spec.columns[i])),
   );
 
   // A short table is never split; a long one starts where at least its header and first row fit.
