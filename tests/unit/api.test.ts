@@ -239,3 +239,38 @@ describe('API over the store', () => {
     expect(api.store.outcomes.count(auditId)).toBe(0);
   });
 });
+
+describe('interrupted jobs', () => {
+  it('marks a job whose process is gone, and its audit, as failed when the API opens', async () => {
+    const s = api.store;
+    const model = s.models.list()[0];
+    const audit = s.audits.insert({
+      modelId: model.id,
+      modelName: 'm',
+      datasetId: s.datasets.list()[0].id,
+      datasetName: 'd',
+      suite: { name: 'quick', attacks: [{ preset: 'fgsm' }] },
+      split: 'test',
+      images: 'on-manifold',
+      samples: 4,
+      seed: 0,
+      batchSize: 4,
+      workers: 1,
+    });
+    s.audits.markRunning(audit.id, 'wasm');
+    s.jobs.insert({ id: 'job_dead', kind: 'audit', targetId: audit.id, params: {} });
+    // A pid that cannot be alive (beyond the kernel's pid range).
+    s.jobs.setRunning('job_dead', 2 ** 22 + 7);
+    s.jobs.insert({ id: 'job_alive', kind: 'report', targetId: 'x', params: {} });
+    s.jobs.setRunning('job_alive', process.pid);
+    s.jobs.insert({ id: 'job_starting', kind: 'report', targetId: 'y', params: {} });
+    const again = createApi({ home, store: s, resourcesDir: resources });
+    expect(s.jobs.get('job_dead')).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^interrupted/),
+    });
+    expect(s.jobs.get('job_alive').status).toBe('running');
+    expect(s.jobs.get('job_starting').status).toBe('queued');
+    expect((await again.getAudit({ id: audit.id })).status).toBe('failed');
+  });
+});

@@ -95,6 +95,46 @@ function trainingDefaults(
   };
 }
 
+function processAlive(pid: number | null): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Jobs the database still calls running whose process is gone (the app was closed or killed
+ * meanwhile): mark them and what they were writing as failed, so history tells the truth and
+ * an interrupted run can be resumed.
+ */
+export function reapInterruptedJobs(store: Store): number {
+  let reaped = 0;
+  for (const job of store.jobs.list(true)) {
+    const pid = store.jobs.pid(job.jobId);
+    // A job being started has no pid yet: give it time before calling it lost.
+    if (pid === null && Date.now() - Date.parse(job.startedAt) < 120_000) continue;
+    if (processAlive(pid)) continue;
+    const why = 'interrupted: the job process ended without reporting (app closed or killed)';
+    store.jobs.finish(job.jobId, 'failed', why);
+    if (job.kind === 'audit') {
+      const a = store.audits.find(job.targetId);
+      if (a && (a.status === 'running' || a.status === 'queued')) {
+        store.audits.finish(a.id, { status: 'failed', durationMs: 0, error: why });
+      }
+    } else if (job.kind === 'train') {
+      const r = store.runs.find(job.targetId);
+      if (r && (r.status === 'running' || r.status === 'queued')) {
+        store.runs.update(r.id, { status: 'failed', error: `${why}; resume it with dmat resume` });
+      }
+    }
+    reaped++;
+  }
+  return reaped;
+}
+
 export function createApi(opts: ApiOptions = {}): DmatApiHandle {
   const home = opts.home ?? dmatHome();
   const store = opts.store ?? openStore(databasePath(home));
@@ -102,6 +142,7 @@ export function createApi(opts: ApiOptions = {}): DmatApiHandle {
   const library = new Library(store, home, opts.resourcesDir ?? resourcesDir());
   const audits = new AuditService(store, runner, library);
   const runs = new RunService(store, runner, library, home);
+  reapInterruptedJobs(store);
   let backend: Promise<BackendReport> | undefined;
   const getBackend = () => (backend ??= initBackend());
 

@@ -59,6 +59,11 @@ export function jobsTable(db: Db) {
         .all({ active: active === undefined ? null : active ? 1 : 0 }) as JobRow[];
       return rows.map(fromRow);
     },
+    pid(id: string): number | null {
+      const r = db.prepare('SELECT pid FROM jobs WHERE id = ?').get(id) as
+        { pid: number | null } | undefined;
+      return r?.pid ?? null;
+    },
     setRunning(id: string, pid: number | null): void {
       db.prepare(`UPDATE jobs SET status = 'running', pid = ? WHERE id = ?`).run(pid, id);
     },
