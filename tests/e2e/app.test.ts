@@ -4,7 +4,7 @@
  * audits it, starts a short DMAT run from the wizard and watches its chart grow. Saves a
  * screenshot of every screen under tests/e2e/screenshots/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,9 @@ import type { AuditDetail } from '../../src/shared/api';
 import { launchBrowser, ROOT, screenshot, startServe, type ServeProcess } from './harness';
 
 const EMBEDDED_MODEL = join(ROOT, 'resources', 'models', 'normal');
+/** A dataset to import before anything else (a checkout whose resources are not built yet). */
+const EXTRA_DATASET = process.env.DMAT_E2E_DATASET;
+const MODEL_TO_IMPORT = process.env.DMAT_E2E_MODEL ?? EMBEDDED_MODEL;
 
 let serve: ServeProcess;
 let browser: Browser;
@@ -40,6 +43,13 @@ beforeAll(async () => {
   await page.goto(serve.url);
 }, 170_000);
 
+// A failing step leaves a picture of the page behind.
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail' && page) {
+    await screenshot(page, `failed-${ctx.task.name.replace(/\W+/g, '-')}`).catch(() => undefined);
+  }
+});
+
 afterAll(async () => {
   await browser?.close();
   await serve?.stop();
@@ -47,11 +57,17 @@ afterAll(async () => {
 
 describe('DMAT Studio in the browser', () => {
   it('opens on the library with the embedded default present', async () => {
+    if (EXTRA_DATASET) {
+      await page.getByTestId('import-dataset').click();
+      await page.getByTestId('import-path').fill(EXTRA_DATASET);
+      await page.getByTestId('import-name').fill('om-fashion-mnist (e2e)');
+      await page.getByTestId('import-submit').click();
+    }
     await page
       .getByTestId('dataset-table')
       .getByText('om-fashion-mnist', { exact: false })
       .first()
-      .waitFor();
+      .waitFor({ timeout: 90_000 });
     await page.getByTestId('classifier-table').waitFor();
     // The access token left the address bar once read.
     expect(page.url()).not.toContain('token=');
@@ -59,12 +75,12 @@ describe('DMAT Studio in the browser', () => {
 
   it('imports a model folder', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'dmat-e2e-model-'));
-    cpSync(EMBEDDED_MODEL, folder, { recursive: true });
+    cpSync(MODEL_TO_IMPORT, folder, { recursive: true });
     await page.getByTestId('import-model').click();
     await page.getByTestId('import-path').fill(folder);
     await page.getByTestId('import-name').fill('e2e-imported');
     await page.getByTestId('import-submit').click();
-    await page.getByTestId('model-row-e2e-imported').waitFor();
+    await page.getByTestId('model-row-e2e-imported').waitFor({ timeout: 90_000 });
     await page.locator('[data-testid="dataset-table"] tbody tr').first().click();
     await page.getByTestId('dataset-detail').locator('img').first().waitFor();
     await screenshot(page, '1-library');
@@ -128,6 +144,7 @@ describe('DMAT Studio in the browser', () => {
       first,
       { timeout: 120_000 },
     );
+    await page.waitForTimeout(500);
     await screenshot(page, '3-run-monitor');
     const runs = await apiCall<{ name: string; status: string }[]>('listRuns', {});
     expect(runs.find((r) => r.name === 'e2e-dmat')).toBeTruthy();

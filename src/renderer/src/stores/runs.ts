@@ -66,8 +66,15 @@ export const useRunsStore = defineStore('runs', {
         void this.loadList();
         if (e.targetId === this.currentId) void this.open(e.targetId);
       }
-      if (e.type === 'progress' && e.targetId === this.currentId && this.current) {
-        this.current.status = 'running';
+      if (e.type === 'progress') {
+        // Keep the list and the open run in step with the job without a round trip.
+        for (const r of [this.runs.find((x) => x.id === e.targetId), this.current]) {
+          if (!r || r.id !== e.targetId) continue;
+          r.status = 'running';
+          if (e.progress.epoch !== undefined && e.progress.epoch - 1 > r.epochsDone) {
+            r.epochsDone = e.progress.epoch - 1;
+          }
+        }
       }
     },
     async loadList() {

@@ -1,0 +1,105 @@
+/**
+ * Electron main: one window with the security settings of window-options.ts, the API behind IPC,
+ * native dialogs for every file the user picks. Everything else lives in the engine.
+ */
+import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { IpcMainInvokeEvent } from 'electron';
+import { IPC } from '../shared/bridge';
+import { setupApiHandlers } from './ipc/api-handlers';
+import { setupDialogHandlers } from './ipc/dialogs';
+import { setElectronJobEntry } from './jobs/process-adapter';
+import { createApi } from './api/index';
+import { CONTENT_SECURITY_POLICY, isAppUrl, mainWindowOptions } from './window-options';
+
+const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
+const appUrl = devServerUrl ?? pathToFileURL(join(__dirname, '../renderer/index.html')).toString();
+
+let mainWindow: BrowserWindow | null = null;
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow(
+    mainWindowOptions(join(__dirname, '../preload/index.cjs'), !app.isPackaged),
+  );
+  win.once('ready-to-show', () => win.show());
+  win.on('closed', () => {
+    if (mainWindow === win) mainWindow = null;
+  });
+  void win.loadURL(appUrl);
+  return win;
+}
+
+/** Only our window's top frame, showing our own renderer, may call the API. */
+function isTrustedSender(event: IpcMainInvokeEvent): boolean {
+  const frame = event.senderFrame;
+  return (
+    mainWindow !== null &&
+    event.sender.id === mainWindow.webContents.id &&
+    frame !== null &&
+    frame === event.sender.mainFrame &&
+    isAppUrl(frame.url, appUrl)
+  );
+}
+
+function hardenSessions(): void {
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({
+      responseHeaders: {
+        ...details.responseHeaders,
+        'Content-Security-Policy': [CONTENT_SECURITY_POLICY],
+      },
+    });
+  });
+  // No camera, notifications, geolocation…: the app needs none.
+  session.defaultSession.setPermissionRequestHandler((_wc, _perm, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+}
+
+app.on('web-contents-created', (_event, contents) => {
+  contents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(url, appUrl)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event, url) => {
+    if (!isAppUrl(url, appUrl)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    // Documentation links open in the user's browser, never inside the app.
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+});
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (mainWindow?.isMinimized()) mainWindow.restore();
+    mainWindow?.focus();
+  });
+
+  void app.whenReady().then(async () => {
+    hardenSessions();
+    setElectronJobEntry(join(__dirname, 'job.js'));
+    const api = createApi();
+    setupApiHandlers(ipcMain, api, isTrustedSender);
+    setupDialogHandlers(
+      ipcMain,
+      dialog,
+      api,
+      (id) => BrowserWindow.getAllWindows().find((w) => w.webContents.id === id) ?? null,
+      isTrustedSender,
+    );
+    api.onJobEvent((event) => mainWindow?.webContents.send(IPC.jobEvent, event));
+    mainWindow = createWindow();
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();
+    });
+    app.on('before-quit', () => void api.close());
+  });
+
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+}
