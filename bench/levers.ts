@@ -13,7 +13,10 @@ import { BATCH, benchModel, crossEntropy, randomBatch } from './cases/fixtures';
 
 await import('@tensorflow/tfjs-backend-wasm');
 const stockKernels = new Map(
-  wasmKernels.map(({ config }) => [config.kernelName, tf.getKernel(config.kernelName, 'wasm')]),
+  wasmKernels.map((k) => [k.kernelName, tf.getKernel(k.kernelName, 'wasm')]),
+);
+const ourKernels = new Map(
+  wasmKernels.map((k) => [k.kernelName, k.make(stockKernels.get(k.kernelName))]),
 );
 const stockGradients = new Map(
   gradientOverrides.map((g) => [g.kernelName, tf.getGradient(g.kernelName)]),
@@ -23,10 +26,10 @@ await tf.ready();
 
 /** Use the engine's version of each named kernel/gradient, tfjs's own for the rest. */
 function configure(engine: Set<string>): void {
-  for (const { config } of wasmKernels) {
-    const stock = stockKernels.get(config.kernelName);
-    const want = engine.has(config.kernelName) || !stock ? config : stock;
-    if (tf.getKernel(config.kernelName, 'wasm')) tf.unregisterKernel(config.kernelName, 'wasm');
+  for (const { kernelName } of wasmKernels) {
+    const stock = stockKernels.get(kernelName);
+    const want = engine.has(kernelName) || !stock ? ourKernels.get(kernelName)! : stock;
+    if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
     tf.registerKernel(want);
   }
   for (const g of gradientOverrides) {

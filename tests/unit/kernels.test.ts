@@ -10,7 +10,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/main/engine/runtime/backend';
-import { wasmKernels, gradientOverrides } from '../../src/main/engine/runtime/kernels/index';
+import {
+  engineKernels,
+  gradientOverrides,
+  wasmKernels,
+} from '../../src/main/engine/runtime/kernels/index';
 import { benchCnn } from '../../src/main/engine/models/architectures';
 
 /** tfjs's own FusedBatchNorm gradient, captured before the engine replaces it. */
@@ -156,8 +160,10 @@ describe('wasm kernels registered by the engine', () => {
   });
 
   it('replaces or adds every listed kernel on wasm', () => {
-    for (const { config } of wasmKernels) {
-      expect(tf.getKernel(config.kernelName, 'wasm')?.kernelFunc).toBe(config.kernelFunc);
+    for (const { kernelName } of wasmKernels) {
+      const ours = engineKernels.get(kernelName);
+      expect(ours, kernelName).toBeDefined();
+      expect(tf.getKernel(kernelName, 'wasm')?.kernelFunc).toBe(ours?.kernelFunc);
     }
     for (const g of gradientOverrides) expect(tf.getGradient(g.kernelName)).toBe(g);
   });
@@ -308,6 +314,57 @@ describe('stock wasm kernels on the training path (MaxPoolGrad, AvgPoolGrad, ReL
       });
     });
   }
+});
+
+describe("Sum and Mean (leading axes through Xᵀ·1, others through wasm's own) match cpu", () => {
+  const cases: { name: string; shape: number[]; axis: number | number[]; keepDims: boolean }[] = [
+    { name: 'NHWC → C, x 3×5×4×6', shape: [3, 5, 4, 6], axis: [0, 1, 2], keepDims: false },
+    { name: 'NHWC → C keepDims, x 3×5×4×6', shape: [3, 5, 4, 6], axis: [0, 1, 2], keepDims: true },
+    { name: 'axis 0 of 7×3 (bias gradient)', shape: [7, 3], axis: 0, keepDims: false },
+    {
+      name: 'unsorted leading axes [1,0] of 4×5×2',
+      shape: [4, 5, 2],
+      axis: [1, 0],
+      keepDims: false,
+    },
+    {
+      name: 'spatial axes [1,2] (global average pool), falls back',
+      shape: [2, 5, 3, 4],
+      axis: [1, 2],
+      keepDims: false,
+    },
+    { name: 'last axis, falls back', shape: [4, 9], axis: -1, keepDims: true },
+    { name: 'every axis, falls back', shape: [3, 4], axis: [0, 1], keepDims: false },
+  ];
+  for (const c of cases) {
+    for (const op of ['sum', 'mean'] as const) {
+      it(`${op}: ${c.name}`, async () => {
+        const inputs: Arrays = [
+          { data: randomArray(tf.util.sizeFromShape(c.shape), 12), shape: c.shape },
+        ];
+        await compareBackends(inputs, (x) => [tf[op](x, c.axis, c.keepDims)]);
+        await useBackend('wasm');
+        const shape = tf.tidy(() => tf[op](tf.zeros(c.shape), c.axis, c.keepDims).shape);
+        await useBackend('cpu');
+        expect(shape).toEqual(tf.tidy(() => tf[op](tf.zeros(c.shape), c.axis, c.keepDims).shape));
+      });
+    }
+  }
+});
+
+describe('Identity without a copy', () => {
+  it('a clone outlives its source, and a variable keeps its value after the source is disposed', async () => {
+    await useBackend('wasm');
+    const a = tf.tensor([1, 2, 3]);
+    const b = tf.clone(a);
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3]);
+    const v = tf.variable(b);
+    b.dispose();
+    v.assign(tf.tidy(() => tf.mul(v, 2)));
+    expect(Array.from(v.dataSync())).toEqual([2, 4, 6]);
+    v.dispose();
+  });
 });
 
 describe('tensor hygiene', () => {

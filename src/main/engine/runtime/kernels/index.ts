@@ -15,18 +15,34 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { fusedBatchNormGradConfig } from './fused-batch-norm-grad';
 import { maxPoolGradConfig } from './max-pool-grad';
+import { identityConfig } from './identity';
+import { leadingReductionKernel } from './leading-axis-reductions';
 
-interface WasmKernel {
-  config: KernelConfig;
-  /** wasm has this kernel already (a slow one) and ours replaces it. */
+export interface WasmKernel {
+  kernelName: string;
+  /** wasm has this kernel already (slow or wrong) and ours replaces it. */
   replaces: boolean;
+  /** Builds our kernel, given wasm's own version (which it may fall back to for some cases). */
+  make: (stock: KernelConfig | undefined) => KernelConfig;
 }
 
+const fixed = (config: KernelConfig, replaces: boolean): WasmKernel => ({
+  kernelName: config.kernelName,
+  replaces,
+  make: () => config,
+});
+
 export const wasmKernels: WasmKernel[] = [
-  { config: conv2DBackpropFilterConfig, replaces: false },
-  { config: conv2DBackpropInputConfig, replaces: true },
-  { config: maxPoolGradConfig, replaces: true },
+  fixed(conv2DBackpropFilterConfig, false),
+  fixed(conv2DBackpropInputConfig, true),
+  fixed(maxPoolGradConfig, true),
+  fixed(identityConfig, true),
+  { kernelName: 'Sum', replaces: true, make: (stock) => leadingReductionKernel('Sum', stock) },
+  { kernelName: 'Mean', replaces: true, make: (stock) => leadingReductionKernel('Mean', stock) },
 ];
+
+/** The kernel configs the engine registered on wasm, by name (for tests and the lever bench). */
+export const engineKernels = new Map<string, KernelConfig>();
 
 /**
  * Gradients (backend-independent, built from ops) that replace tfjs's own where those do
@@ -39,11 +55,13 @@ let registered = false;
 export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
-  for (const { config, replaces } of wasmKernels) {
-    const existing = getKernel(config.kernelName, 'wasm');
+  for (const { kernelName, replaces, make } of wasmKernels) {
+    const existing = getKernel(kernelName, 'wasm');
     if (existing && !replaces) continue; // a newer backend version ships it: trust its own.
-    if (existing) unregisterKernel(config.kernelName, 'wasm');
+    const config = make(existing);
+    if (existing) unregisterKernel(kernelName, 'wasm');
     registerKernel(config);
+    engineKernels.set(kernelName, config);
   }
   for (const g of gradientOverrides) registerGradient(g);
 }
