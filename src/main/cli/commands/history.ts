@@ -1,7 +1,7 @@
 /** `dmat history`: stored audits and training runs, newest first; search and delete. */
 import { parseArgs } from 'node:util';
 import type { HistoryKind, JobStatus } from '../../../shared/api';
-import { openStore } from '../../store/index';
+import { createApi } from '../../api/index';
 import { EXIT, UserError, type CliCommand } from '../command';
 import { pct, renderTable } from '../table';
 
@@ -36,14 +36,14 @@ export const historyCommand: CliCommand = {
     const { values, positionals } = parsed;
     const kindOk = (k: string | undefined): k is HistoryKind | undefined =>
       k === undefined || k === 'audit' || k === 'run';
-    const store = openStore();
+    const api = createApi();
     try {
       if (positionals[0] === 'delete') {
         const [, kind, id] = positionals;
         if (!kind || !id || !kindOk(kind))
           throw new UserError(`expected: delete audit|run ID\n${USAGE}`);
         try {
-          store.history.remove(kind, id);
+          await api.deleteHistoryEntry({ kind, id });
         } catch (err) {
           throw new UserError((err as Error).message);
         }
@@ -61,7 +61,7 @@ export const historyCommand: CliCommand = {
       const limit = Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1)
         throw new UserError(`--limit must be a positive integer`);
-      const page = store.history.search({
+      const page = await api.searchHistory({
         kind: values.kind,
         text: values.search,
         status: values.status as JobStatus | undefined,
@@ -101,7 +101,7 @@ export const historyCommand: CliCommand = {
         console.log(`(${page.entries.length} of ${page.total}; use --limit)`);
       return EXIT.ok;
     } finally {
-      store.close();
+      await api.close();
     }
   },
 };
