@@ -18,6 +18,8 @@ export default defineConfig({
     resolve: { alias: { '@shared': shared } },
     build: {
       outDir: 'out/preload',
+      // A sandboxed preload can require only 'electron': bundle everything else (zod).
+      externalizeDeps: false,
       // A sandboxed preload cannot require() local chunks: emit one self-contained CommonJS file.
       rollupOptions: {
         input: { index: 'src/preload/index.ts' },
