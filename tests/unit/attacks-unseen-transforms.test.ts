@@ -15,7 +15,13 @@ import {
   jpegCoefficientCount,
   jpegLayout,
 } from '../../src/main/engine/attacks/jpeg';
-import { applyElastic, smoothFlow, warpBilinear } from '../../src/main/engine/attacks/elastic';
+import {
+  applyElastic,
+  gaussianTaps,
+  smoothFlow,
+  warpBilinear,
+} from '../../src/main/engine/attacks/elastic';
+import { fixedConv2d, fixedDepthwise } from '../../src/main/engine/attacks/fixed-filters';
 import { fogMap, fogMapSize, fogVariableShapes } from '../../src/main/engine/attacks/fog';
 import {
   SNOW_BLOCK_BUDGET,
@@ -172,6 +178,73 @@ describe('elastic transform', () => {
       expect(g[k]).toBeCloseTo(fd, 2);
     }
     tf.dispose([x, wts, flow]);
+  });
+});
+
+describe('fixed-filter convolutions', () => {
+  it('have the input gradient of tfjs conv2d and of per-channel conv2d', () => {
+    const rng = makeRng(21);
+    const x = uniformTensor(rng, [2, 7, 9, 3]) as tf.Tensor4D;
+    const w = uniformTensor(rng, [5, 3, 3, 4], -1, 1) as tf.Tensor4D;
+    const wts = uniformTensor(rng, [2, 7, 9, 4]);
+    const conv = fixedConv2d(w);
+    const f = (t: tf.Tensor) => tf.sum(tf.mul(conv.apply(t as tf.Tensor4D), wts));
+    const g = (t: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(t as tf.Tensor4D, w, 1, 'same'), wts));
+    expect(maxAbsDiff(conv.apply(x), tf.conv2d(x, w, 1, 'same'))).toBeLessThan(1e-5);
+    expect(maxAbsDiff(tf.grad(f)(x), tf.grad(g)(x))).toBeLessThan(1e-4);
+
+    const dw = uniformTensor(rng, [5, 3, 3, 1], -1, 1) as tf.Tensor4D;
+    const depth = fixedDepthwise(dw);
+    const wts3 = uniformTensor(rng, [2, 7, 9, 3]);
+    const fd = (t: tf.Tensor) => tf.sum(tf.mul(depth.apply(t as tf.Tensor4D), wts3));
+    // Independent: each channel through conv2d with its own [5,3,1,1] filter.
+    const perChannel = (t: tf.Tensor) =>
+      tf.sum(
+        tf.mul(
+          tf.concat(
+            tf
+              .split(t, 3, 3)
+              .map((c, k) =>
+                tf.conv2d(
+                  c as tf.Tensor4D,
+                  tf.slice(dw, [0, 0, k, 0], [-1, -1, 1, 1]) as tf.Tensor4D,
+                  1,
+                  'same',
+                ),
+              ),
+            3,
+          ),
+          wts3,
+        ),
+      );
+    expect(Math.abs(fd(x).dataSync()[0] - perChannel(x).dataSync()[0])).toBeLessThan(1e-4);
+    expect(maxAbsDiff(tf.grad(fd)(x), tf.grad(perChannel)(x))).toBeLessThan(1e-4);
+    tf.dispose([x, w, wts, dw, wts3, ...conv.tensors, ...depth.tensors]);
+  });
+
+  it('smooth a flow like reflect padding followed by the 25×25 Gaussian', () => {
+    const rng = makeRng(4);
+    const flow = uniformTensor(rng, [2, 16, 14, 2], -1, 1) as tf.Tensor4D;
+    const taps = gaussianTaps(12, 3);
+    const k2 = new Float32Array(25 * 25);
+    for (let i = 0; i < 25; i++) for (let j = 0; j < 25; j++) k2[i * 25 + j] = taps[i] * taps[j];
+    const padded = tf.mirrorPad(
+      flow,
+      [
+        [0, 0],
+        [12, 12],
+        [12, 12],
+        [0, 0],
+      ],
+      'reflect',
+    );
+    const kernel = tf.tensor4d(k2, [25, 25, 1, 1]);
+    const want = tf.concat(
+      tf.split(padded, 2, 3).map((c) => tf.conv2d(c as tf.Tensor4D, kernel, 1, 'valid')),
+      3,
+    );
+    expect(maxAbsDiff(smoothFlow(flow), want)).toBeLessThan(1e-5);
+    tf.dispose([flow, padded, kernel, want]);
   });
 });
 

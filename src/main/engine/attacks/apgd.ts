@@ -119,7 +119,7 @@ interface RunOutput {
 
 /** Replace rows where `flags` is set. Disposes `old`. */
 function replaceRows(flags: boolean[], fresh: tf.Tensor4D, old: tf.Tensor4D): tf.Tensor4D {
-  const out = tf.tidy(() => tf.where(sampleMask(flags, old.shape), fresh, old)) as tf.Tensor4D;
+  const out = tf.tidy(() => tf.where(sampleMask(flags, old.rank), fresh, old)) as tf.Tensor4D;
   old.dispose();
   return out;
 }

@@ -18,6 +18,7 @@ import {
   type ParametricProblem,
   type ResolvedBudget,
 } from './parametric-attack';
+import { reflectFilterMatrix } from './fixed-filters';
 import type { AttackOptions } from './types';
 
 export const ELASTIC_KERNEL_SIZE = 25;
@@ -35,9 +36,9 @@ export function gaussianTaps(radius: number, sigma: number): Float32Array {
 }
 
 /**
- * Gaussian smoothing of a flow [B,H,W,2] with reflect padding, as two 1-D convolutions (the 2-D
- * normalised Gaussian is their product). Built from conv2d only: its input gradient exists on
- * every backend.
+ * Gaussian smoothing of a flow [B,H,W,2] with reflect padding. The Gaussian is separable and the
+ * padding linear, so the smoothing is A_h · F · A_wᵀ per plane with the boundary folded into the
+ * n×n matrices: two matrix products forward and backward.
  */
 export function smoothFlow(
   flow: tf.Tensor4D,
@@ -49,22 +50,15 @@ export function smoothFlow(
     const radius = Math.min((kernelSize - 1) / 2, h - 1, w - 1);
     if (radius < 1) return tf.clone(flow);
     const taps = gaussianTaps(radius, sigma);
-    const k = 2 * radius + 1;
-    // One channel per conv: [B,H,W,C] → [B·C,H,W,1].
-    const planes = tf.reshape(tf.transpose(flow, [0, 3, 1, 2]), [b * c, h, w, 1]) as tf.Tensor4D;
-    const padded = tf.mirrorPad(
-      planes,
-      [
-        [0, 0],
-        [radius, radius],
-        [radius, radius],
-        [0, 0],
-      ],
-      'reflect',
-    );
-    const vertical = tf.conv2d(padded, tf.tensor4d(taps, [k, 1, 1, 1]), 1, 'valid');
-    const both = tf.conv2d(vertical, tf.tensor4d(taps, [1, k, 1, 1]), 1, 'valid');
-    return tf.transpose(tf.reshape(both, [b, c, h, w]), [0, 2, 3, 1]) as tf.Tensor4D;
+    const ah = tf.tensor2d(reflectFilterMatrix(h, taps), [h, h]);
+    const aw = tf.tensor2d(reflectFilterMatrix(w, taps), [w, w]);
+    // [B,H,W,C] → [B·C·H, W] · A_wᵀ → [B·C, H, W] → [B·C·W, H] · A_hᵀ.
+    const planes = tf.transpose(flow, [0, 3, 1, 2]);
+    const rows = tf.matMul(tf.reshape(planes, [b * c * h, w]), aw, false, true);
+    const cols = tf.transpose(tf.reshape(rows, [b * c, h, w]), [0, 2, 1]);
+    const both = tf.matMul(tf.reshape(cols, [b * c * w, h]), ah, false, true);
+    const back = tf.transpose(tf.reshape(both, [b, c, w, h]), [0, 3, 2, 1]);
+    return back as tf.Tensor4D;
   });
 }
 

@@ -20,6 +20,7 @@ import {
   type ParametricProblem,
   type ResolvedBudget,
 } from './parametric-attack';
+import { fixedDepthwise, type FixedFilter } from './fixed-filters';
 import type { AttackOptions } from './types';
 
 export const GABOR_KERNEL_SIZE = 23;
@@ -63,14 +64,14 @@ export function gaborKernel(p: GaborKernelParams, size = GABOR_KERNEL_SIZE): Flo
   return out;
 }
 
-/** Raw Gabor noise [B,H,W,1]: each sample's variable map convolved with its own kernel. */
-export function gaborConvolve(vars: tf.Tensor4D, kernels: tf.Tensor4D[]): tf.Tensor4D {
+/**
+ * Raw Gabor noise [B,H,W,1]: each sample's variable map convolved with its own kernel, as one
+ * depthwise convolution over the batch laid out as channels ([1,H,W,B] with kernels [k,k,B,1]).
+ */
+export function gaborConvolve(vars: tf.Tensor4D, conv: FixedFilter): tf.Tensor4D {
   return tf.tidy(() => {
-    const parts = tf.split(vars, vars.shape[0], 0) as tf.Tensor4D[];
-    return tf.concat(
-      parts.map((v, i) => tf.conv2d(v, kernels[i], 1, 'same')),
-      0,
-    ) as tf.Tensor4D;
+    const asChannels = tf.transpose(vars, [3, 1, 2, 0]) as tf.Tensor4D;
+    return tf.transpose(conv.apply(asChannels), [3, 1, 2, 0]) as tf.Tensor4D;
   });
 }
 
@@ -119,9 +120,12 @@ export class GaborAttack extends ParametricAttack {
   ): ParametricProblem {
     const [b, h, w] = x.shape;
     const k = GABOR_KERNEL_SIZE;
-    const kernels = Array.from({ length: b }, () =>
-      tf.tensor4d(gaborKernel(randomGaborParams(rng)), [k, k, 1, 1]),
-    );
+    // Per-sample kernels as one depthwise filter [k, k, B, 1].
+    const perSample = Array.from({ length: b }, () => gaborKernel(randomGaborParams(rng)));
+    const filterData = new Float32Array(k * k * b);
+    perSample.forEach((ker, s) => ker.forEach((v, i) => (filterData[i * b + s] = v)));
+    const filter = tf.tensor4d(filterData, [k, k, b, 1]);
+    const conv = fixedDepthwise(filter);
     const n = b * h * w;
     const maskData = new Float32Array(n);
     const start = new Float32Array(n);
@@ -134,9 +138,9 @@ export class GaborAttack extends ParametricAttack {
     const mask = tf.tensor4d(maskData, [b, h, w, 1]);
     return {
       params: [tf.tensor4d(start, [b, h, w, 1])],
-      constants: [...kernels, mask],
+      constants: [filter, ...conv.tensors, mask],
       render: ([v]) =>
-        applyGabor(x, normalizeGaborNoise(gaborConvolve(v as tf.Tensor4D, kernels)), budget.eps),
+        applyGabor(x, normalizeGaborNoise(gaborConvolve(v as tf.Tensor4D, conv)), budget.eps),
       step: (ps, gs) => signedStep(ps, gs, budget.stepSize),
       project: ([v]) => [tf.mul(tf.clipByValue(v, -1, 1), mask)],
     };

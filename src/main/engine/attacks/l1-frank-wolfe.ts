@@ -4,7 +4,7 @@
  * Threat model: ‖x′ − x‖₁ ≤ L with x′ in [0,1]. Each iteration solves the linear problem over the
  * feasible set exactly (the vertex s: sort |∇| descending and give each coordinate its full room
  * towards the box, 1 − x where ∇ > 0 and x where ∇ < 0, until the running total reaches L; the
- * cut-off is found by bisection on the prefix sums), then δ ← δ + (s − δ)/(t + 1). Iterates are
+ * cut-off on |∇| is found by bisection), then δ ← δ + (s − δ)/(t + 1). Iterates are
  * convex combinations of feasible points, so the budget holds at every step.
  *
  * Units: L (= budget.eps) is a TOTAL in [0,1] pixel units over all H·W·C values. The reference
@@ -19,7 +19,8 @@ import type { AttackOptions } from './types';
 /**
  * The Frank-Wolfe vertex for one sample: maximise ⟨g, s⟩ subject to ‖s‖₁ ≤ budget and, per
  * coordinate, 0 ≤ s·sign(g) ≤ room(i, sign(g)). Coordinates with the largest |g| get their full
- * room; the last one gets what is left of the budget.
+ * room; the last one gets what is left of the budget. The cut-off on |g| is found by bisection
+ * (O(n) per probe, no full sort); only the few coordinates at the cut-off are sorted.
  */
 export function l1Vertex(
   grad: ArrayLike<number>,
@@ -27,26 +28,51 @@ export function l1Vertex(
   budget: number,
 ): Float32Array {
   const n = grad.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort(
-    (a, b) => Math.abs(grad[b]) - Math.abs(grad[a]),
-  );
-  const bound = order.map((i) => (grad[i] === 0 ? 0 : room(i, grad[i] > 0)));
-  // before[k] = total room of the k largest coordinates (non-decreasing).
-  const before = new Float64Array(n + 1);
-  for (let k = 0; k < n; k++) before[k + 1] = before[k] + bound[k];
-  // Bisection: the largest k with before[k] ≤ budget.
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (before[mid] <= budget) lo = mid;
-    else hi = mid - 1;
+  const mag = new Float64Array(n);
+  const bound = new Float64Array(n);
+  let top = 0;
+  for (let i = 0; i < n; i++) {
+    mag[i] = Math.abs(grad[i]);
+    bound[i] = grad[i] === 0 ? 0 : room(i, grad[i] > 0);
+    if (mag[i] > top) top = mag[i];
   }
+  const roomAbove = (t: number) => {
+    let total = 0;
+    for (let i = 0; i < n; i++) if (mag[i] > t) total += bound[i];
+    return total;
+  };
   const s = new Float32Array(n);
-  for (let k = 0; k < lo; k++) s[order[k]] = Math.sign(grad[order[k]]) * bound[k];
-  if (lo < n) {
-    const i = order[lo];
-    s[i] = Math.sign(grad[i]) * Math.min(bound[lo], budget - before[lo]);
+  // Invariant: roomAbove(lo) > budget ≥ roomAbove(hi).
+  let lo = -1;
+  let hi = top;
+  if (roomAbove(lo) > budget) {
+    lo = 0;
+    if (roomAbove(0) <= budget) hi = 0;
+    for (let k = 0; k < 60 && hi - lo > 1e-12 * top; k++) {
+      const mid = (lo + hi) / 2;
+      if (roomAbove(mid) > budget) lo = mid;
+      else hi = mid;
+    }
+  } else {
+    hi = -1;
+  }
+  let left = budget;
+  const edge: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (mag[i] > hi) {
+      s[i] = Math.sign(grad[i]) * bound[i];
+      left -= bound[i];
+    } else if (mag[i] > lo) {
+      edge.push(i);
+    }
+  }
+  // What is left goes to the coordinates at the cut-off, largest |g| first.
+  edge.sort((a, b) => mag[b] - mag[a]);
+  for (const i of edge) {
+    if (left <= 0) break;
+    const take = Math.min(bound[i], left);
+    s[i] = Math.sign(grad[i]) * take;
+    left -= take;
   }
   return s;
 }

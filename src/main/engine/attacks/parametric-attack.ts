@@ -60,21 +60,14 @@ export function luminance(x: tf.Tensor4D): tf.Tensor4D {
   });
 }
 
-/** Broadcast a per-sample flag [B] to a tensor of `shape` [B, ...] for tf.where. */
-export function sampleMask(flags: boolean[], shape: number[]): tf.Tensor {
-  return tf.tidy(() => {
-    const m = tf.tensor1d(
-      flags.map((f) => (f ? 1 : 0)),
-      'bool',
-    );
-    const rank1 = [flags.length, ...shape.slice(1).map(() => 1)];
-    return tf.broadcastTo(tf.reshape(m, rank1), shape);
-  });
-}
-
-/** Values of `a` where the per-sample flag is set, else `b` (a new tensor). */
-export function selectSamples(flags: boolean[], a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.where(sampleMask(flags, a.shape), a, b));
+/** A per-sample flag [B] as a bool tensor of rank `rank` ([B,1,…,1]) for tf.where. */
+export function sampleMask(flags: boolean[], rank: number): tf.Tensor {
+  return tf.tidy(() =>
+    tf.reshape(tf.tensor1d(flags.map(Number), 'bool'), [
+      flags.length,
+      ...new Array<number>(rank - 1).fill(1),
+    ]),
+  );
 }
 
 /** Per-sample max |xAdv − x| in [0,1] pixel units, shape [B]. */
@@ -201,7 +194,6 @@ export abstract class ParametricAttack extends AttackBase {
 
 interface Evaluation {
   grads: tf.Tensor[];
-  xRendered: tf.Tensor4D;
   loss: Float32Array;
   predicted: Int32Array;
 }
@@ -213,12 +205,11 @@ function evaluate(
   y: tf.Tensor1D,
   withGrad: boolean,
 ): Evaluation {
-  let captured: { x: tf.Tensor4D; logits: tf.Tensor2D } | undefined;
+  let logits: tf.Tensor2D | undefined;
   const lossOf = (...ps: tf.Tensor[]): tf.Scalar => {
-    const x = problem.render(ps);
-    const logits = ctx.classifier.logits(x, { training: false });
-    captured = { x: tf.keep(x), logits: tf.keep(logits) };
-    return tf.sum(crossEntropyPerSample(logits, y));
+    const z = ctx.classifier.logits(problem.render(ps), { training: false });
+    logits = tf.keep(z);
+    return tf.sum(crossEntropyPerSample(z, y));
   };
   let grads: tf.Tensor[] = [];
   if (withGrad) {
@@ -230,26 +221,37 @@ function evaluate(
       lossOf(...params);
     });
   }
-  const c = captured!;
+  const z = logits!;
   const [loss, predicted] = tf.tidy(() => [
-    crossEntropyPerSample(c.logits, y).dataSync() as Float32Array,
-    tf.argMax(c.logits, 1).dataSync() as Int32Array,
+    crossEntropyPerSample(z, y).dataSync() as Float32Array,
+    tf.argMax(z, 1).dataSync() as Int32Array,
   ]);
-  c.logits.dispose();
-  return { grads, xRendered: c.x, loss, predicted };
+  z.dispose();
+  return { grads, loss, predicted };
 }
 
-/**
- * `steps` gradient evaluations and updates, then one last evaluation of the final parameters; the
- * returned image per sample is the best iterate seen.
- */
+/** Per sample, `cur` where the flag is set, else `prev` (new tensors; the inputs are kept). */
+function keepBest(flags: boolean[], cur: tf.Tensor[], prev: tf.Tensor[]): tf.Tensor[] {
+  if (flags.every(Boolean)) return cur.map((t) => tf.clone(t));
+  if (!flags.some(Boolean)) return prev.map((t) => tf.clone(t));
+  return tf.tidy(() => {
+    return cur.map((c, k) => tf.where(sampleMask(flags, c.rank), c, prev[k]));
+  });
+}
+
 interface Ascent {
+  /** The image of each sample's best iterate. */
   xAdv: tf.Tensor4D;
   predicted: number[];
-  /** Parameters of each sample's returned iterate. */
+  /** Parameters of each sample's best iterate. */
   params: tf.Tensor[];
 }
 
+/**
+ * `steps` gradient evaluations and updates, then one last evaluation of the final parameters.
+ * Only the best parameters are kept per sample (misclassified first, then highest loss); their
+ * image is rendered once at the end.
+ */
 async function ascend(
   ctx: AttackContext,
   batch: AttackBatch,
@@ -260,8 +262,9 @@ async function ascend(
   const n = labels.length;
   const bestScore = new Array<number>(n).fill(-Infinity);
   const bestPred = new Array<number>(n).fill(-1);
-  let xBest: tf.Tensor4D | undefined;
-  let params = problem.params;
+  // The start is projected too, so every evaluated iterate is one the threat model allows.
+  let params = tf.tidy(() => problem.project(problem.params));
+  tf.dispose(problem.params);
   let bestParams: tf.Tensor[] = [];
   try {
     for (let it = 0; it <= steps; it++) {
@@ -274,18 +277,9 @@ async function ascend(
         bestPred[i] = ev.predicted[i];
         return true;
       });
-      const prevBest = xBest;
-      xBest = prevBest
-        ? (selectSamples(improved, ev.xRendered, prevBest) as tf.Tensor4D)
-        : ev.xRendered;
-      if (prevBest) {
-        prevBest.dispose();
-        ev.xRendered.dispose();
-      }
       const prevParams = bestParams;
-      bestParams = prevBest
-        ? params.map((p, k) => selectSamples(improved, p, prevParams[k]))
-        : params.map((p) => tf.clone(p));
+      bestParams =
+        it === 0 ? params.map((p) => tf.clone(p)) : keepBest(improved, params, prevParams);
       tf.dispose(prevParams);
       if (!last) {
         const next = tf.tidy(() => problem.project(problem.step(params, ev.grads, it)));
@@ -296,12 +290,12 @@ async function ascend(
       // Let the event loop breathe between steps (progress messages, cancellation).
       if (it % 10 === 9) await new Promise((r) => setImmediate(r));
     }
+    const xAdv = tf.tidy(() => problem.render(bestParams));
+    return { xAdv, predicted: bestPred, params: bestParams };
   } catch (err) {
-    tf.dispose(xBest);
     tf.dispose(bestParams);
     throw err;
   } finally {
     tf.dispose(params);
   }
-  return { xAdv: xBest!, predicted: bestPred, params: bestParams };
 }

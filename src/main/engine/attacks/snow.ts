@@ -21,6 +21,7 @@ import {
   type ParametricProblem,
   type ResolvedBudget,
 } from './parametric-attack';
+import { fixedConv2d } from './fixed-filters';
 import type { AttackOptions } from './types';
 
 export const SNOW_KERNEL_SIZE = 13;
@@ -141,11 +142,12 @@ export function initialSnowIntensities(
 
 /**
  * Snow layer [B, H, W, 1] from intensities [B, h4, w4, 7]: each flake channel's I⁴ is placed on
- * its offset of the 4×4 cells, then all channels are drawn with their kernels and summed.
+ * its offset of the 4×4 cells, then all channels are drawn with their kernels and summed by
+ * `draw` (a 'same' convolution with the kernels, e.g. `fixedConv2d(snowKernels(rng)).apply`).
  */
 export function snowLayer(
   intensities: tf.Tensor4D,
-  kernels: tf.Tensor4D,
+  draw: (grid: tf.Tensor4D) => tf.Tensor4D,
   height: number,
   width: number,
 ): tf.Tensor4D {
@@ -157,7 +159,7 @@ export function snowLayer(
     const pow4 = tf.reshape(tf.square(tf.square(intensities)), [b, h4, 1, w4, 1, k]);
     const mask = tf.reshape(tf.tensor1d(placement), [1, 1, 4, 1, 4, k]);
     const grid = tf.reshape(tf.mul(pow4, mask), [b, 4 * h4, 4 * w4, k]) as tf.Tensor4D;
-    const snow = tf.conv2d(grid, kernels, 1, 'same');
+    const snow = draw(grid);
     return tf.slice(snow, [0, 0, 0, 0], [-1, height, width, 1]) as tf.Tensor4D;
   });
 }
@@ -237,11 +239,12 @@ export class SnowAttack extends ParametricAttack {
   ): ParametricProblem {
     const [b, h, w] = x.shape;
     const kernels = snowKernels(rng);
+    const conv = fixedConv2d(kernels);
     const start = initialSnowIntensities(rng, b, h, w);
     return {
       params: [start],
-      constants: [kernels],
-      render: ([i]) => applySnow(x, snowLayer(i as tf.Tensor4D, kernels, h, w), budget.eps),
+      constants: [kernels, ...conv.tensors],
+      render: ([i]) => applySnow(x, snowLayer(i as tf.Tensor4D, conv.apply, h, w), budget.eps),
       step: (ps, gs) => signedStep(ps, gs, budget.stepSize),
       project: ([i]) => [projectSnowIntensities(i as tf.Tensor4D)],
     };
