@@ -5,17 +5,13 @@
  * screenshot of every screen under tests/e2e/screenshots/.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { AuditDetail } from '../../src/shared/api';
-import { launchBrowser, ROOT, screenshot, startServe, type ServeProcess } from './harness';
+import { launchBrowser, screenshot, startServe, type ServeProcess } from './harness';
+import { modelFolderToImport } from './model-to-import';
 
-const EMBEDDED_MODEL = join(ROOT, 'resources', 'models', 'normal');
 /** A dataset to import before anything else (a checkout whose resources are not built yet). */
 const EXTRA_DATASET = process.env.DMAT_E2E_DATASET;
-const MODEL_TO_IMPORT = process.env.DMAT_E2E_MODEL ?? EMBEDDED_MODEL;
 
 let serve: ServeProcess;
 let browser: Browser;
@@ -74,8 +70,7 @@ describe('DMAT Studio in the browser', () => {
   });
 
   it('imports a model folder', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'dmat-e2e-model-'));
-    cpSync(MODEL_TO_IMPORT, folder, { recursive: true });
+    const folder = await modelFolderToImport();
     await page.getByTestId('import-model').click();
     await page.getByTestId('import-path').fill(folder);
     await page.getByTestId('import-name').fill('e2e-imported');
