@@ -162,7 +162,7 @@ describe('dmat report', () => {
     const flat = text.replace(/\s+/g, ' ');
     expect(flat).toContain('WARNING');
     const warning = rowsStartingWith(text, 'WARNING')[0];
-    expect(warning).toContain('Random noise beats the');
+    expect(warning).toContain('Random noise beats a');
     expect(warning).toContain('Random noise at the same budget fooled 2 samples');
     expect(flat).toMatch(
       /true class: (T-shirt\/top|Trouser|Pullover|Dress|Coat|Sandal|Shirt|Sneaker|Bag|Ankle boot)/,

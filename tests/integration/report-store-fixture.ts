@@ -257,7 +257,7 @@ export function seedAudit(
         details: {},
       },
       {
-        check: 'noise-beats-gradient',
+        check: 'noise-beats-gradient-attack',
         severity: 'warning',
         message:
           'Random noise at the same budget fooled 2 samples PGD-50 missed; check for gradient masking.',
