@@ -26,7 +26,6 @@ import {
 import { readDataset } from '../engine/data/dataset';
 import { architectures } from '../engine/models/architectures/index';
 import { appVersion } from '../engine/report/app-version';
-import { exportReport } from '../engine/report/export';
 import { encodePng } from '../engine/report/images';
 import { initBackend, type BackendReport } from '../engine/runtime/backend';
 import { REFERENCE_EPOCHS, REFERENCE_KNOTS } from '../engine/training/schedule';
@@ -282,7 +281,9 @@ export function createApi(opts: ApiOptions = {}): DmatApiHandle {
       return runs.metrics(input);
     },
 
-    exportReport: (input) => exportReport(store, input),
+    // The PDF engine (ECharts, pdfkit) takes seconds to load: only when a report is asked for.
+    exportReport: async (input) =>
+      (await import('../engine/report/export')).exportReport(store, input),
     async listReports(input) {
       return store.reports.list(input?.auditId);
     },
