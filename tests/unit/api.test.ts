@@ -231,6 +231,17 @@ describe('API over the store', () => {
     expect((await api.trainingDefaults({ method: 'normal' })).imageAttack).toBeUndefined();
   });
 
+  it('exports a JSON report of an audit and serves the file back', async () => {
+    const out = join(home, 'report.json');
+    const info = await api.exportReport({ auditIds: [auditId], format: 'json', outPath: out });
+    expect(info).toMatchObject({ auditIds: [auditId], format: 'json', path: out });
+    const file = await api.getReportFile({ id: info.id });
+    expect(file.mimeType).toBe('application/json');
+    const json = JSON.parse(Buffer.from(file.base64, 'base64').toString('utf8'));
+    expect(JSON.stringify(json)).toContain(auditId);
+    expect((await api.listReports({ auditId })).map((r) => r.id)).toEqual([info.id]);
+  });
+
   it('searches and deletes history', async () => {
     const page = await api.searchHistory({ text: 'custom' });
     expect(page.entries.map((e) => e.id)).toEqual([auditId]);
