@@ -35,9 +35,11 @@ import {
   UNSEEN_PRESETS,
   budgetScaleFactor,
   budgetScalingSentence,
+  scalingNote,
   sweepBudgets,
 } from '../../src/main/engine/attacks/unseen-presets';
 import { configureAttack } from '../../src/main/engine/attacks/registry';
+import { BUILTIN_SUITES, resolveSuite } from '../../src/main/engine/audit/suites';
 import { gratings } from './attacks-unseen-fixture';
 
 beforeAll(async () => {
@@ -380,8 +382,38 @@ describe('unseen presets', () => {
     expect(jpeg.budgetFor(small).eps).toBeCloseTo((1024 * 784) / 196608, 6);
     expect(l2.budgetFor(small).eps).toBeCloseTo((600 / 255) * Math.sqrt(784 / 196608), 6);
     expect(budgetScaleFactor('none', small)).toBe(1);
+    expect(scalingNote('l1', small)).toContain(`N/N_ref = ${(784 / 196608).toPrecision(3)}`);
+    expect(scalingNote('l2', small)).toContain('√(N/N_ref)');
+    expect(scalingNote('fog', small)).toBeUndefined();
     const sentence = budgetScalingSentence(small);
     expect(sentence).toContain('28×28×1');
     expect(sentence).toContain(budgetScaleFactor('linear', small).toPrecision(3));
+  });
+
+  it('fill the paper suite with the unseen columns and define the reliable suite', () => {
+    const paper = resolveSuite(BUILTIN_SUITES.paper, [28, 28, 1]);
+    expect(paper.attacks.map((a) => a.key)).toEqual([
+      'FGSM',
+      'PGD-50',
+      'MIA-50',
+      'OM-PGD-50',
+      'Fog',
+      'Snow',
+      'Elastic',
+      'Gabor',
+      'JPEG',
+      'L2',
+      'L1',
+    ]);
+    const l1 = paper.attacks.find((a) => a.key === 'L1')!;
+    expect(l1.info.budget.scaling).toBe(scalingNote('l1', [28, 28, 1]));
+    const reliable = resolveSuite(BUILTIN_SUITES.reliable, [28, 28, 1]);
+    expect(reliable.attacks.map((a) => a.attack.id)).toEqual([
+      'apgd-ce',
+      'apgd-dlr',
+      'pgd-linf',
+      'mia',
+    ]);
+    expect(reliable.attacks.every((a) => Math.abs(a.budget.eps - 4 / 255) < 1e-12)).toBe(true);
   });
 });

@@ -60,6 +60,21 @@ export function budgetScalingSentence(inputShape: readonly number[]): string {
   );
 }
 
+/**
+ * For a preset whose budget is a total, one sentence on how it was adapted to `inputShape`
+ * (shown next to the budget in the report); undefined for per-value budgets.
+ */
+export function scalingNote(presetId: string, inputShape: readonly number[]): string | undefined {
+  const p = UNSEEN_PRESETS.find((q) => q.id === presetId);
+  if (!p || p.scaling === 'none') return undefined;
+  const f = budgetScaleFactor(p.scaling, inputShape);
+  const rule = p.scaling === 'linear' ? 'N/N_ref' : '√(N/N_ref)';
+  return (
+    `${p.name} budget set for ${REFERENCE_SHAPE.join('×')} images, scaled by ${rule} = ` +
+    `${f.toPrecision(3)} for ${inputShape.join('×')} (N = values per image)`
+  );
+}
+
 /** An unseen-attack preset: the DMAT setting plus the six calibrated strengths. */
 export interface UnseenPreset extends AttackPreset {
   /** Column of the paper's table this preset fills, e.g. "Fog". */

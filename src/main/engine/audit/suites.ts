@@ -24,6 +24,7 @@ import {
   findUnseenPreset,
   PAPER_UNSEEN_COLUMNS,
   RELIABLE_SUITE,
+  scalingNote,
   UNSEEN_PRESETS,
 } from '../attacks/unseen-presets';
 import type { Attack, AttackOptions, Budget } from '../attacks/types';
@@ -103,11 +104,13 @@ function presetInfo(
   attack: Attack,
   budget: Budget,
   options: AttackOptions,
+  inputShape: readonly number[] = [28, 28, 1],
 ): AttackPresetInfo {
   const scaling =
-    preset.budgetFor([28, 28, 1]).eps !== preset.budgetFor([32, 32, 3]).eps
+    scalingNote(preset.id, inputShape) ??
+    (preset.budgetFor([28, 28, 1]).eps !== preset.budgetFor([32, 32, 3]).eps
       ? 'total budget scaled with the number of pixel values'
-      : undefined;
+      : undefined);
   const plainOptions: Record<string, string | number | boolean> = {};
   for (const [k, v] of Object.entries(options)) {
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
@@ -136,7 +139,7 @@ function presetInfo(
 export function listPresets(inputShape: readonly number[] = [28, 28, 1]): AttackPresetInfo[] {
   return PRESETS.map((p) => {
     const attack = createAttack(p.attackId, p.name);
-    return presetInfo(p, attack, p.budgetFor(inputShape), { ...p.options });
+    return presetInfo(p, attack, p.budgetFor(inputShape), { ...p.options }, inputShape);
   });
 }
 
@@ -169,7 +172,7 @@ function resolveEntry(
     steps: spec.steps ?? base.steps,
   };
   const options: AttackOptions = { ...preset.options, ...(spec.options ?? {}) };
-  const info = presetInfo(preset, attack, budget, options);
+  const info = presetInfo(preset, attack, budget, options, inputShape);
   return { key, preset, attack, budget, options, info: { ...info, name: key } };
 }
 
