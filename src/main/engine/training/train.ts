@@ -22,7 +22,7 @@ import { methodSpec } from './methods/index';
 import type { MethodContext, TrainingAttackBudget } from './methods/types';
 import { SgdMomentum } from './optimizer';
 import { knotProblems, lrForStep, type LrKnot } from './schedule';
-import { getModelState, seedModelWeights, setModelState } from './weights';
+import { getModelState, seedModelWeights, setBatchNormMomentum, setModelState } from './weights';
 
 export interface TrainConfig {
   method: TrainingMethod;
@@ -47,6 +47,11 @@ export interface TrainConfig {
   evalSteps?: number;
   /** Re-draw the initial weights from the seed (for freshly built architectures). */
   seedInit?: boolean;
+  /**
+   * Batch-norm running-statistics momentum to set before training (tfjs convention; default 0.9,
+   * PyTorch's 0.1). Left as the model has it when null.
+   */
+  batchNormMomentum?: number | null;
   /**
    * Attacks use the frozen (batch-norm folded, input-gradient-only) forward pass of the model
    * (default true); false runs them through the model's own inference-mode `apply`.
@@ -174,6 +179,9 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   const evalBudget = (b: TrainingAttackBudget | undefined) =>
     b && { eps: b.eps, stepSize: b.stepSize, steps: evalSteps };
 
+  if (config.batchNormMomentum !== null) {
+    setBatchNormMomentum(model, config.batchNormMomentum ?? 0.9);
+  }
   let step = 0;
   let epochsEvaluated = 0;
   let lossSum = 0;

@@ -59,3 +59,24 @@ export function seedModelWeights(model: tf.LayersModel, seed: number): void {
   model.setWeights(values);
   tf.dispose(values);
 }
+
+/**
+ * Set the running-statistics momentum of every batch-norm layer (tfjs convention: the weight of
+ * the old value). tfjs defaults to 0.99, which needs ~500 steps to track the statistics; the
+ * reference PyTorch code uses 0.1 in PyTorch's convention, i.e. 0.9 here. Returns how many
+ * layers were changed. The value is part of the layer config, so a saved model keeps it.
+ */
+export function setBatchNormMomentum(model: tf.LayersModel, momentum: number): number {
+  let changed = 0;
+  const visit = (layers: tf.layers.Layer[]) => {
+    for (const layer of layers) {
+      if (layer instanceof tf.LayersModel) visit(layer.layers);
+      else if (layer.getClassName() === 'BatchNormalization') {
+        (layer as unknown as { momentum: number }).momentum = momentum;
+        changed++;
+      }
+    }
+  };
+  visit(model.layers);
+  return changed;
+}
