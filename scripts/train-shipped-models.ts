@@ -40,8 +40,8 @@ const COMMAND = 'nice node bin/run-ts.mjs scripts/train-shipped-models.ts';
 
 /** Settings shared by the four runs (see the "Settings" section this script writes). */
 const S = {
-  samples: Number(env('DMAT_SHIP_SAMPLES', '2000')),
-  epochs: Number(env('DMAT_SHIP_EPOCHS', '5')),
+  samples: Number(env('DMAT_SHIP_SAMPLES', '3000')),
+  epochs: Number(env('DMAT_SHIP_EPOCHS', '3')),
   width: Number(env('DMAT_SHIP_WIDTH', '16')),
   evalCount: Number(env('DMAT_SHIP_EVAL', '150')),
   batchSize: 64,

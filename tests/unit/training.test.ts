@@ -275,6 +275,8 @@ describe('the attack view of the classifier', () => {
     const classifier = newClassifier();
     // Train a few steps so batch-norm statistics are not the identity.
     await train({ ...baseConfig('normal', classifier), epochs: 1, validation: undefined });
+    // Batch-norm statistics follow PyTorch's default momentum (0.9 in tfjs's convention).
+    expect(classifier.model.getLayer('bn1').getConfig().momentum).toBe(0.9);
     const view = attackView(classifier);
     const batch = trainSet.batch([0, 1, 2, 3, 4, 5]);
     const loss = (c: typeof view) => (x: tf.Tensor) =>
