@@ -1,11 +1,12 @@
 /**
  * Sum and Mean for wasm when the reduced axes are the leading ones (NHWC → C: batch-norm
  * statistics, bias and batch-norm parameter gradients). wasm's kernels first transpose the
- * reduced axes innermost, a full copy; Xᵀ·1 reads the data once (see reduce-leading.ts). Any
- * other reduction goes to the backend's own kernel, captured when the engine replaces it.
+ * reduced axes innermost (a full copy); here one pass over the data on the wasm heap adds each
+ * row into float64 column accumulators. Any other reduction goes to the backend's own kernel.
  */
 import * as tf from '@tensorflow/tfjs';
-import { sumLeading } from './reduce-leading';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { float32View } from './wasm-heap';
 
 interface Attrs {
   axis: number | number[];
@@ -29,17 +30,25 @@ export function leadingReductionKernel(
 ): tf.KernelConfig {
   if (!stock) throw new Error(`wasm has no ${kernelName} kernel to fall back to`);
   const kernelFunc = (args: KernelArgs) => {
-    const x = args.inputs.x as tf.Tensor;
+    const x = args.inputs.x as tf.TensorInfo;
     const { axis, keepDims } = args.attrs as unknown as Attrs;
     const k = leadingAxes(x, axis);
     if (k === 0) return stock.kernelFunc(args);
-    return tf.tidy(() => {
-      const trailing = x.shape.slice(k);
-      const count = x.shape.slice(0, k).reduce((a, b) => a * b, 1);
-      let out = sumLeading(x, x.rank - k);
-      if (kernelName === 'Mean') out = tf.div(out, count);
-      return keepDims ? tf.reshape(out, [...new Array<number>(k).fill(1), ...trailing]) : out;
-    });
+    const backend = args.backend as BackendWasm;
+    const trailing = x.shape.slice(k);
+    const cols = tf.util.sizeFromShape(trailing);
+    const rows = tf.util.sizeFromShape(x.shape) / cols;
+    const outShape = keepDims ? [...new Array<number>(k).fill(1), ...trailing] : trailing;
+    const out = backend.makeOutput(outShape, 'float32');
+    const src = float32View(backend, x);
+    const dst = float32View(backend, out);
+    const acc = new Float64Array(cols);
+    for (let r = 0, base = 0; r < rows; r++, base += cols) {
+      for (let c = 0; c < cols; c++) acc[c] += src[base + c];
+    }
+    const scale = kernelName === 'Mean' ? 1 / rows : 1;
+    for (let c = 0; c < cols; c++) dst[c] = acc[c] * scale;
+    return out;
   };
   // The backend's set-up binds its wasm function; the fallback needs it.
   return {
