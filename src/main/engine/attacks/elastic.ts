@@ -9,6 +9,8 @@
  * Units: ε and stepSize in pixels of displacement (the reference stores ε·2/H in grid units, the
  * same thing); DMAT ε = 0.5 px, step ε/√200, 200 steps. The flow is never scaled with the image
  * size. Any H×W (the smoothing radius shrinks to fit images under 13 px), 1 or 3 channels.
+ *
+ * Example: `new ElasticAttack().attack(ctx, batch, { eps: 0.5, steps: 200 })`.
  */
 import * as tf from '@tensorflow/tfjs';
 import {

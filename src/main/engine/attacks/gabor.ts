@@ -11,6 +11,8 @@
  *
  * Units: ε in [0,1] pixel units (reference ε = 12.5 in [0,255] is 12.5/255 ≈ 0.049 here), so
  * |x′ − x| ≤ ε; stepSize in variable units (reference 0.002236, 200 steps). Any H×W, 1 or 3 channels.
+ *
+ * Example: `new GaborAttack().attack(ctx, batch, { eps: 12.5 / 255, steps: 200 })`.
  */
 import * as tf from '@tensorflow/tfjs';
 import {

@@ -16,7 +16,10 @@
  * Units: v is in quantisation steps of the quality-50 tables (one unit = one step of that
  * coefficient's quantiser), independent of the pixel range. ε of `jpeg-l1` is a total and scales
  * with the pixel count (unseen-presets.ts). The reference adds v/2 (through its noisy-rounding
- * hook); here v is added as stated in ALGORITHMS.md §3, so reference budgets are twice as strong.
+ * hook); here v is added as stated in ALGORITHMS.md §3, so a given ε perturbs twice as much as
+ * the same ε in the reference code.
+ *
+ * Example (28×28×1, DMAT setting scaled): `new JpegL1().attack(ctx, batch, { eps: 4.08, steps: 200 })`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { frankWolfeStep, l1Vertices, randomL1Ball } from './l1-frank-wolfe';

@@ -11,6 +11,8 @@
  * gives a per-value ε in [0,255] units (DMAT ≈ 0.508) with L = ε·C·H·W: in our units
  * L = (ε/255)·C·H·W (see unseen-presets.ts for the scaling rule). No step size (Frank-Wolfe's is
  * 1/(t+1)); reference 200 iterations. Random start uniform in the L1 ball, clipped to the box.
+ *
+ * Example (28×28×1): `new L1FrankWolfe().attack(ctx, batch, { eps: (0.508 / 255) * 784, steps: 200 })`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ParametricAttack, type ParametricProblem, type ResolvedBudget } from './parametric-attack';

@@ -12,6 +12,8 @@
  * Units: ε in [0,1] pixel units (the reference already works in [0,1] here: DMAT ε = 0.0625);
  * stepSize in intensity units (reference 0.002236, 200 steps). Any H×W; 1 or 3 channels (the
  * luminance of a one-channel image is the image).
+ *
+ * Example: `new SnowAttack().attack(ctx, batch, { eps: 0.0625, steps: 200 })`.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
