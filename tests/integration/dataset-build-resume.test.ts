@@ -143,12 +143,19 @@ describe('dmat dataset build after a kill', () => {
       const left = await fs.readdir(out);
       expect(left).not.toContain('.build');
       expect(left.filter((f) => f.includes('.tmp'))).toEqual([]);
-      const info = await run(process.execPath, [dmat, 'dataset', 'info', out, '--verify'], {
-        cwd: root,
-      });
-      expect(info.stdout).toMatch(/train: 40 records/);
-      expect(info.stdout).toMatch(/class balance: class 0 10, class 1 10, class 2 10, class 3 10/);
-      expect(info.stdout).toMatch(/verify: every file matches/);
+      const printed: string[] = [];
+      const log = vi
+        .spyOn(console, 'log')
+        .mockImplementation((...a: unknown[]) => void printed.push(a.join(' ')));
+      try {
+        expect(await datasetCommand.run(['info', out, '--verify'])).toBe(0);
+      } finally {
+        log.mockRestore();
+      }
+      const info = printed.join('\n');
+      expect(info).toMatch(/train: 40 records/);
+      expect(info).toMatch(/class balance: class 0 10, class 1 10, class 2 10, class 3 10/);
+      expect(info).toMatch(/verify: every file matches/);
     },
   );
 });
