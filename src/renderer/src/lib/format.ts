@@ -6,6 +6,12 @@ export function pct(fraction: number | null | undefined, digits = 1): string {
   return (fraction * 100).toFixed(digits);
 }
 
+/** Accuracy with its unit, or a dash alone when there is none yet. */
+export function pctUnit(fraction: number | null | undefined, digits = 1): string {
+  const v = pct(fraction, digits);
+  return v === '—' ? v : `${v} %`;
+}
+
 export function duration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
   const s = Math.max(0, Math.round(seconds));
