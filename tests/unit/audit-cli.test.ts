@@ -71,6 +71,12 @@ describe('audit progress', () => {
       [60, 40],
       () => now,
     );
+    now = 100;
+    // Too early for a rate: no images/s or ETA rather than a wild guess.
+    expect(t.update(0, { phase: 0, samplesDone: 20 })).toMatchObject({
+      imagesPerSecond: undefined,
+      etaSeconds: undefined,
+    });
     now = 1000;
     t.update(0, { phase: 1, samplesDone: 60 });
     const p = t.update(1, { phase: 2, samplesDone: 10 });

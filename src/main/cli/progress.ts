@@ -56,7 +56,7 @@ export function createProgressDisplay(
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: `${label} {phase} |{bar}| {value}/{total} {unit} · attacks {attacks} · {ips} img/s · ETA {eta}`,
+      format: `${label} {phase} |{bar}| {value}/{total} {unit} · attacks {attacks} · {ips} img/s · ETA {remaining}`,
       hideCursor: true,
       clearOnComplete: false,
       barsize: 24,
@@ -70,7 +70,7 @@ export function createProgressDisplay(
     unit: p.unit,
     attacks: p.attacksTotal !== undefined ? `${p.attacksDone ?? 0}/${p.attacksTotal}` : '–',
     ips: p.imagesPerSecond !== undefined ? p.imagesPerSecond.toFixed(1) : '–',
-    eta: formatDuration(p.etaSeconds),
+    remaining: formatDuration(p.etaSeconds),
   });
   return {
     update(p) {

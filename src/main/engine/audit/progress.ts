@@ -54,8 +54,10 @@ export class AuditProgressTracker {
     const workTotal = this.phases.reduce((s, _, i) => s + work(i) * total, 0);
     const workDone = perPhase.reduce((s, d, i) => s + work(i) * d, 0);
     const images = perPhase.reduce((a, b) => a + b, 0);
-    const seconds = Math.max(1e-3, (this.now() - this.started) / 1000);
-    const rate = workDone / seconds;
+    const seconds = (this.now() - this.started) / 1000;
+    // Rates over the first instants are noise: report them after half a second.
+    const settled = seconds >= 0.5;
+    const rate = workDone / Math.max(seconds, 1e-3);
     return {
       phase: this.phases[current].label,
       done: perPhase[current],
@@ -63,8 +65,8 @@ export class AuditProgressTracker {
       unit: 'samples',
       attacksDone,
       attacksTotal: attacks.length,
-      imagesPerSecond: images / seconds,
-      etaSeconds: workDone > 0 ? (workTotal - workDone) / rate : undefined,
+      imagesPerSecond: settled ? images / seconds : undefined,
+      etaSeconds: settled && workDone > 0 ? (workTotal - workDone) / rate : undefined,
     };
   }
 }
