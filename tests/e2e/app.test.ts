@@ -7,7 +7,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { AuditDetail } from '../../src/shared/api';
-import { launchBrowser, screenshot, startServe, type ServeProcess } from './harness';
+import { rmSync } from 'node:fs';
+import { launchBrowser, screenshot, SCREENSHOTS, startServe, type ServeProcess } from './harness';
 import { modelFolderToImport } from './model-to-import';
 
 /** A dataset to import before anything else (a checkout whose resources are not built yet). */
@@ -32,6 +33,7 @@ async function apiCall<T>(name: string, input: unknown): Promise<T> {
 }
 
 beforeAll(async () => {
+  rmSync(SCREENSHOTS, { recursive: true, force: true });
   serve = await startServe();
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -139,6 +141,8 @@ describe('DMAT Studio in the browser', () => {
       first,
       { timeout: 120_000 },
     );
+    // After the first epoch the validation accuracies (clean / PGD / OM-PGD) appear too.
+    await page.getByTestId('accuracy-chart').waitFor({ timeout: 120_000 });
     await page.waitForTimeout(500);
     await screenshot(page, '3-run-monitor');
     const runs = await apiCall<{ name: string; status: string }[]>('listRuns', {});
