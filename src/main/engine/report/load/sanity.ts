@@ -1,0 +1,34 @@
+/** Stored sanity flags → report rows with a title and the engine's one-sentence message. */
+import type { AttackResultInfo, SanityFlag } from '../../../../shared/api';
+import type { ReportSanityFlag } from '../types';
+
+/**
+ * Titles for the checks the audit engine runs (engine/audit/sanity.ts, SANITY_CHECKS; kept as
+ * strings here so reading a report never loads tfjs); unknown ids are humanised.
+ */
+export const CHECK_TITLES: Record<string, string> = {
+  'non-finite-gradients': 'Non-finite input gradients',
+  'zero-gradients': 'Zero input gradients',
+  'nondeterministic-outputs': 'Outputs change for the same input',
+  'probability-outputs': 'Model outputs probabilities, not logits',
+  'accuracy-not-falling': 'Accuracy does not fall as the budget grows',
+  'noise-beats-gradient-attack': 'Random noise beats a gradient attack',
+};
+
+function humanise(id: string): string {
+  const words = id.replace(/[-_]+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+export function sanityOf(flags: SanityFlag[], attacks: AttackResultInfo[]): ReportSanityFlag[] {
+  return flags.map((f) => {
+    const attack = f.attackKey ? attacks.find((a) => a.key === f.attackKey) : undefined;
+    const title = CHECK_TITLES[f.check] ?? humanise(f.check);
+    return {
+      code: f.check,
+      severity: f.severity === 'error' ? 'fail' : f.severity,
+      title: attack ? `${title} (${attack.name})` : title,
+      explanation: f.message,
+    };
+  });
+}
