@@ -52,7 +52,13 @@ export async function loadBuildTools(
         perceptual = featureDistance(
           classifier.model,
           layers,
-          `LPIPS-like: unit-normalised activations of ${layers.join(', ')} of the classifier ${path.resolve(featDir)}, equal weights`,
+          // Named relative to the generator when it is the one saved beside it, so a manifest
+          // never records a path of the machine that built it.
+          `LPIPS-like: unit-normalised activations of ${layers.join(', ')} of ${
+            opts.featuresDir
+              ? `the classifier ${opts.featuresDir}`
+              : `the generator's feature network (${FEATURES_DIR}/)`
+          }, equal weights`,
           (x) => applyPreprocessing(x, classifier.preprocessing),
         );
       }
