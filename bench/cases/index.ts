@@ -4,6 +4,7 @@ import { pgd50Pass } from './pgd50-pass';
 import { pgdStep, pgdStepLayers } from './pgd-step';
 import { trainStep } from './train-step';
 import { unseenAttackCases } from './unseen-attacks';
+import { trainMethodCases } from './train-methods';
 
 export const benchCases: BenchCase[] = [
   trainStep,
@@ -11,4 +12,5 @@ export const benchCases: BenchCase[] = [
   pgdStepLayers,
   pgd50Pass,
   ...unseenAttackCases,
+  ...trainMethodCases,
 ];

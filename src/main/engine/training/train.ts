@@ -19,7 +19,12 @@ import { disposeBatch, type TrainingSet } from './data';
 import { attackView, generatorView } from './attack-view';
 import { evaluate, type EvaluationResult } from './evaluate';
 import { methodSpec } from './methods/index';
-import type { MethodContext, TrainingAttackBudget } from './methods/types';
+import type {
+  MethodBatch,
+  MethodContext,
+  TrainingAttackBudget,
+  TrainingMethodSpec,
+} from './methods/types';
 import { SgdMomentum } from './optimizer';
 import { knotProblems, lrForStep, type LrKnot } from './schedule';
 import { getModelState, seedModelWeights, setBatchNormMomentum, setModelState } from './weights';
@@ -152,6 +157,28 @@ export function configProblems(c: TrainConfig): string[] {
   return out;
 }
 
+/**
+ * One iteration of a method: craft the batch's adversarial inputs, differentiate the loss with
+ * respect to the trainable weights, update them. Returns the loss before the update.
+ */
+export async function trainingStep(
+  spec: TrainingMethodSpec,
+  ctx: MethodContext,
+  batch: MethodBatch,
+  o: { vars: tf.Variable[]; optimizer: SgdMomentum; lr: number; seed: number },
+): Promise<number> {
+  const prepared = await spec.prepare(ctx, batch, o.seed);
+  try {
+    const { value, grads } = tf.variableGrads(() => prepared.loss(), o.vars);
+    o.optimizer.apply(o.vars, grads, o.lr);
+    const loss = (await value.data())[0];
+    tf.dispose([value, grads]);
+    return loss;
+  } finally {
+    prepared.dispose();
+  }
+}
+
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
@@ -232,15 +259,12 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         const lr = lrForStep(config.lrKnots, step, ipe);
         let loss: number;
         try {
-          const prepared = await spec.prepare(ctx, batch, deriveSeed(config.seed, step));
-          try {
-            const { value, grads } = tf.variableGrads(() => prepared.loss(), vars);
-            optimizer.apply(vars, grads, lr);
-            loss = (await value.data())[0];
-            tf.dispose([value, grads]);
-          } finally {
-            prepared.dispose();
-          }
+          loss = await trainingStep(spec, ctx, batch, {
+            vars,
+            optimizer,
+            lr,
+            seed: deriveSeed(config.seed, step),
+          });
         } finally {
           disposeBatch(batch);
         }
