@@ -225,6 +225,22 @@ describe('loadReportData', () => {
   });
 });
 
+describe('stored numbers that disagree', () => {
+  it('refuses to report a worst case its per-sample outcomes do not give', () => {
+    const store = openStore(path.join(home, 'dmat.sqlite'));
+    try {
+      const bad = seedAudit(store, 'broken', 31, 120, true);
+      expect(() => loadReportData(store, bad.auditId)).toThrow(
+        new RegExp(
+          `audit "${bad.auditId}": stored worst-case accuracy .* disagrees with its per-sample outcomes`,
+        ),
+      );
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe('report records', () => {
   it('lists each written file in the reports table with its size and checksum', () => {
     const store = openStore(path.join(home, 'dmat.sqlite'));

@@ -103,6 +103,8 @@ export function seedAudit(
   modelName: string,
   seed: number,
   samples = 240,
+  /** Stores a worst case that disagrees with the outcomes, to test that reports refuse it. */
+  corruptWorstCase = false,
 ): SeededAudit {
   const random = rng(seed);
   const classifier = store.models.insert({
@@ -243,7 +245,7 @@ export function seedAudit(
   );
   store.saveAuditResults(audit.id, {
     standardAccuracy: cleanCorrect.filter(Boolean).length / samples,
-    worstCaseAccuracy: robust / samples,
+    worstCaseAccuracy: (robust + (corruptWorstCase ? 5 : 0)) / samples,
     durationMs: 12_345,
     attacks,
     outcomes,
