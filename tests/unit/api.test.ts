@@ -285,3 +285,37 @@ describe('interrupted jobs', () => {
     expect((await again.getAudit({ id: audit.id })).status).toBe('failed');
   });
 });
+
+describe('training estimate', () => {
+  it('uses the median throughput that earlier runs of the method measured', async () => {
+    const s = api.store;
+    const datasetId = s.datasets.list()[0].id;
+    const config = {
+      ...(await api.trainingDefaults({ method: 'dmat' })),
+      datasetId,
+      samples: 1000,
+      epochs: 2,
+    };
+    await expect(api.estimateTraining({ config })).rejects.toMatchObject({
+      code: 'not-available',
+      message: expect.stringMatching(/no measured dmat run on this machine yet/),
+    });
+    const run = s.runs.insert({ name: 'r', datasetName: 'd', config });
+    const at = new Date().toISOString();
+    s.runMetrics.write(
+      run.id,
+      [10, 30, 20].map((value, i) => ({
+        scope: 'step' as const,
+        epoch: 0,
+        step: i + 1,
+        name: 'imagesPerSecond',
+        value,
+        at,
+      })),
+    );
+    const e = await api.estimateTraining({ config });
+    expect(e.secondsPerEpoch).toBeCloseTo(1000 / 20, 9);
+    expect(e.totalSeconds).toBeCloseTo(100, 9);
+    expect(e.basis).toMatch(/median 20.0 images\/s over 3 steps of 1 earlier dmat run/);
+  });
+});

@@ -265,9 +265,7 @@ export function createApi(opts: ApiOptions = {}): DmatApiHandle {
       const d = datasetId ? await library.resolveDataset(datasetId) : undefined;
       return trainingDefaults(method, d?.id ?? '', d?.imageShape);
     },
-    async estimateTraining() {
-      throw notAvailable('Run-time estimates');
-    },
+    estimateTraining: ({ config }) => runs.estimate(config),
     startRun: ({ config }) => runs.start(config),
     cancelRun: ({ id }) => runs.cancel(id),
     resumeRun: ({ id }) => runs.resume(id),

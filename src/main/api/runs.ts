@@ -15,6 +15,7 @@ import type {
   RunMetricsInput,
   RunSummary,
   TrainingConfig,
+  TrainingEstimate,
 } from '../../shared/api';
 import { JOB_HANDLERS } from '../jobs/handlers';
 import type { JobRunner } from '../jobs/runner';
@@ -104,6 +105,41 @@ export class RunService {
   get(runId: string): RunDetail {
     const run = this.store.runs.get(runId);
     return { ...run, checkpoints: this.store.checkpoints.list(runId) };
+  }
+
+  /**
+   * Run time from measured history: the median training throughput (images/s) that earlier
+   * runs of the same method (same architecture when there are some) logged on this machine.
+   */
+  async estimate(config: TrainingConfig): Promise<TrainingEstimate> {
+    const dataset = await this.library.resolveDataset(config.datasetId);
+    const train = dataset.splits.find((s) => s.name === 'train');
+    const samples = Math.min(config.samples ?? train?.count ?? 0, train?.count ?? Infinity);
+    const sameMethod = this.store.runs.list().filter((r) => r.method === config.method);
+    const sameArch = sameMethod.filter((r) => r.config.architecture === config.architecture);
+    const basisRuns = sameArch.length > 0 ? sameArch : sameMethod;
+    const rates = basisRuns.flatMap((r) =>
+      this.store.runMetrics
+        .list(r.id, { scope: 'step', names: ['imagesPerSecond'] })
+        .map((p) => p.value)
+        .filter((v) => Number.isFinite(v) && v > 0),
+    );
+    if (rates.length === 0 || samples === 0) {
+      throw new ApiError(
+        'not-available',
+        `no measured ${config.method} run on this machine yet: a short run (1 epoch, a few hundred samples) calibrates the estimate`,
+      );
+    }
+    rates.sort((a, b) => a - b);
+    const ips = rates[Math.floor(rates.length / 2)];
+    const secondsPerEpoch = samples / ips;
+    return {
+      secondsPerEpoch,
+      totalSeconds: secondsPerEpoch * config.epochs,
+      basis:
+        `median ${ips.toFixed(1)} images/s over ${rates.length} steps of ${basisRuns.length} earlier ` +
+        `${config.method} run(s)${sameArch.length > 0 ? ` (${config.architecture})` : ''}, ${samples} training images per epoch; validation not included`,
+    };
   }
 
   metrics(input: RunMetricsInput): MetricPoint[] {
