@@ -61,6 +61,8 @@ export const useRunsStore = defineStore('runs', {
       if (e.kind !== 'train') return;
       if (e.type === 'metrics' && e.targetId === this.currentId) {
         this.points.push(...e.points);
+        // An epoch ended: its checkpoint and counters are in the store now.
+        if (e.points.some((p) => p.scope === 'epoch')) void this.refreshDetail(e.targetId);
       }
       if (e.type === 'done' || e.type === 'error' || e.type === 'cancelled') {
         void this.loadList();
@@ -96,6 +98,12 @@ export const useRunsStore = defineStore('runs', {
       this.current = detail;
       this.points = points;
       this.stepsPerEpoch = await stepsPerEpoch(detail.config);
+    },
+    async refreshDetail(id: string) {
+      const detail = await api().getRun({ id });
+      if (this.currentId === id) this.current = detail;
+      const i = this.runs.findIndex((r) => r.id === id);
+      if (i >= 0) this.runs[i] = { ...this.runs[i], epochsDone: detail.epochsDone };
     },
     async start(config: TrainingConfig) {
       this.wire();
