@@ -354,6 +354,17 @@ function pct(v: number | undefined): string {
   return v === undefined || Number.isNaN(v) ? '–' : `${(100 * v).toFixed(1)} %`;
 }
 
+/** DMAT's training cost per epoch relative to AT's, from the measured training times. */
+function costRatio(): string[] {
+  const t = (m: TrainingMethod) => rows.find((r) => r.method === m)?.seconds;
+  const [at, dmat] = [t('at'), t('dmat')];
+  if (!at || !dmat || !Number.isFinite(at) || !Number.isFinite(dmat)) return [];
+  return [
+    `DMAT costs ${(dmat / at).toFixed(2)}× AT per epoch here (PGD-${S.trainSteps} plus OM-PGD-${S.trainSteps} through the generator, and a double-size batch for the update). \`npm run bench\` measures the same per method (cases train-*).`,
+    '',
+  ];
+}
+
 function findings(): string[] {
   const by = Object.fromEntries(rows.map((r) => [r.method, r.om])) as Partial<
     Record<TrainingMethod, Record<string, number>>
@@ -420,6 +431,7 @@ async function writeResults(): Promise<void> {
         `| ${names[r.method]} | ${(r.seconds / 60).toFixed(1)} min | ${(r.evalSeconds / 60).toFixed(1)} min |`,
     ),
     '',
+    ...costRatio(),
     `Whole script: ${totalMin.toFixed(1)} min on a shared 2-core machine (single-threaded wasm; other jobs ran at the same time, so times are upper bounds). A model already trained with the same settings is loaded, not retrained: its training time is the one recorded when it was trained.`,
     '',
     '## Settings',
