@@ -51,4 +51,10 @@ port.onMessage(async (msg) => {
   }
 });
 
+// An orphaned job (its parent died) stops instead of computing for nobody.
+process.on('disconnect', () => {
+  abort.abort();
+  setTimeout(() => process.exit(1), 2000).unref();
+});
+
 port.send({ type: 'ready' });
