@@ -56,24 +56,56 @@ export function differencePixels(
   return { pixels: diff, gain };
 }
 
+/** Inferno colour map stops (perceptually uniform, dark → bright), as the paper's heat images. */
+const INFERNO: [number, number, number][] = [
+  [0, 0, 4],
+  [87, 16, 110],
+  [188, 55, 84],
+  [249, 142, 9],
+  [252, 255, 164],
+];
+
+/** v in [0,1] → RGB on the inferno map (linear between stops). */
+export function inferno(v: number): [number, number, number] {
+  const t = Math.min(1, Math.max(0, v)) * (INFERNO.length - 1);
+  const i = Math.min(INFERNO.length - 2, Math.floor(t));
+  const f = t - i;
+  const [a, b] = [INFERNO[i], INFERNO[i + 1]];
+  return [0, 1, 2].map((c) => Math.round(a[c] + (b[c] - a[c]) * f)) as [number, number, number];
+}
+
+export interface PrintOptions {
+  /** Pixels per side the image is enlarged to, at least (by whole-pixel replication). */
+  minSide?: number;
+  /** Show the image's brightness on the inferno heat map (difference images). */
+  heat?: boolean;
+}
+
 /**
- * Replicates pixels by an integer factor so the image is at least `minSide` pixels wide, and
- * writes it as opaque RGB: PDFKit splits an alpha channel off asynchronously, which would make
- * the PDF's object order (and so its bytes) differ from run to run.
+ * Prepares a gallery PNG for the page: enlarged by replicating pixels so a 28×28 image prints
+ * sharp, optionally recoloured as a heat map, and written as opaque RGB — PDFKit splits an alpha
+ * channel off asynchronously, which would make the PDF's bytes differ from run to run.
  */
-export function enlargeForPrint(image: ReportImage, minSide = 112): Buffer {
+export function imageForPrint(image: ReportImage, opts: PrintOptions = {}): Buffer {
+  const minSide = opts.minSide ?? 112;
   const factor = Math.max(1, Math.ceil(minSide / Math.max(image.width, image.height)));
   const src = PNG.sync.read(Buffer.from(image.png));
   const out = new PNG({ width: src.width * factor, height: src.height * factor });
+  const pixel = (from: number): [number, number, number] => {
+    // Composite any transparency over white, as the page would show it.
+    const alpha = src.data[from + 3] / 255;
+    const rgb = [0, 1, 2].map((c) => src.data[from + c] * alpha + 255 * (1 - alpha));
+    if (!opts.heat) return rgb.map(Math.round) as [number, number, number];
+    return inferno((0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]) / 255);
+  };
   for (let y = 0; y < out.height; y++) {
     const sy = Math.floor(y / factor);
     for (let x = 0; x < out.width; x++) {
-      const from = (sy * src.width + Math.floor(x / factor)) * 4;
+      const rgb = pixel((sy * src.width + Math.floor(x / factor)) * 4);
       const to = (y * out.width + x) * 4;
-      // Composite any transparency over white, as the page would show it.
-      const alpha = src.data[from + 3] / 255;
-      for (let c = 0; c < 3; c++)
-        out.data[to + c] = Math.round(src.data[from + c] * alpha + 255 * (1 - alpha));
+      out.data[to] = rgb[0];
+      out.data[to + 1] = rgb[1];
+      out.data[to + 2] = rgb[2];
       out.data[to + 3] = 255;
     }
   }

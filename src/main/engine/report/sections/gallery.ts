@@ -3,7 +3,7 @@
  * amplified difference side by side, with the true class and both predictions. The column header
  * repeats on every page and an item never splits.
  */
-import { enlargeForPrint } from '../images';
+import { imageForPrint } from '../images';
 import { formatNorm, formatPlain } from '../format';
 import { INK, type ReportLayout } from '../layout';
 import type { ReportData, ReportGalleryItem } from '../types';
@@ -47,7 +47,7 @@ function item(layout: ReportLayout, g: ReportGalleryItem, textWidth: number, nor
   doc.text(lines.join('\n'), layout.left + 5, y + 15, { width: textWidth - 14, lineGap: 1.5 });
   [g.clean, g.adversarial, g.difference].forEach((img, i) => {
     const x = layout.left + textWidth + i * (IMAGE + GAP);
-    doc.image(enlargeForPrint(img), x, y, {
+    doc.image(imageForPrint(img, { heat: i === 2 }), x, y, {
       fit: [IMAGE, IMAGE],
       align: 'center',
       valign: 'center',
@@ -73,8 +73,9 @@ export function gallerySection(layout: ReportLayout, data: ReportData): void {
   if (data.gallery.length === 0) return;
   layout.heading('Gallery', 24 + ROW + 40);
   layout.paragraph(
-    'Difference images show |x_adv − x| averaged over colour channels and multiplied by the gain ' +
-      'given, so the largest change of each image is white: brighter means a larger distortion.',
+    'Difference images show |x_adv − x| multiplied by the gain given, so the largest change of ' +
+      'each image is full scale, drawn as a heat map (of the luminance, for colour images): ' +
+      'brighter, from black through purple and orange to yellow, means a larger distortion.',
     { color: '#3e4c59' },
   );
   const textWidth = layout.width - 3 * IMAGE - 2 * GAP;
