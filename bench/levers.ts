@@ -68,43 +68,31 @@ const inputGrad = (logits: (xx: tf.Tensor4D) => tf.Tensor) =>
 const viaLayers = inputGrad((xx) => model.apply(xx, { training: false }) as tf.Tensor);
 const viaFrozen = inputGrad(frozen);
 
-const steps: { lever: string; engine: string[]; frozen: boolean }[] = [
+/** Levers in the order they are switched on; each row keeps every lever above it. */
+const levers: { lever: string; adds: string[]; frozen?: boolean }[] = [
   {
     lever: 'tfjs wasm as shipped + Conv2DBackpropFilter (needed to run at all)',
-    engine: ['Conv2DBackpropFilter'],
-    frozen: false,
+    adds: ['Conv2DBackpropFilter'],
   },
-  {
-    lever: '+ Conv2DBackpropInput as a forward convolution',
-    engine: ['Conv2DBackpropFilter', 'Conv2DBackpropInput'],
-    frozen: false,
-  },
+  { lever: '+ Conv2DBackpropInput as a forward convolution', adds: ['Conv2DBackpropInput'] },
   {
     lever: '+ lazy batch-norm gradient (no tiling, no unused terms)',
-    engine: ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'FusedBatchNorm gradient'],
-    frozen: false,
+    adds: ['FusedBatchNorm gradient'],
   },
-  {
-    lever: '+ MaxPoolGrad in one pass (also fixes all-negative windows)',
-    engine: [
-      'Conv2DBackpropFilter',
-      'Conv2DBackpropInput',
-      'FusedBatchNorm gradient',
-      'MaxPoolGrad',
-    ],
-    frozen: false,
-  },
+  { lever: '+ MaxPoolGrad in one pass (also fixes all-negative windows)', adds: ['MaxPoolGrad'] },
+  { lever: '+ Identity without a copy (tensors saved for the backward pass)', adds: ['Identity'] },
+  { lever: '+ Sum/Mean over leading axes in one pass (no transpose)', adds: ['Sum', 'Mean'] },
   {
     lever: '+ frozen forward for attacks (BN folded, input-only gradient)',
-    engine: [
-      'Conv2DBackpropFilter',
-      'Conv2DBackpropInput',
-      'FusedBatchNorm gradient',
-      'MaxPoolGrad',
-    ],
+    adds: [],
     frozen: true,
   },
 ];
+const steps = levers.map((l, i) => ({
+  lever: l.lever,
+  engine: levers.slice(0, i + 1).flatMap((x) => x.adds),
+  frozen: l.frozen ?? false,
+}));
 
 console.log(
   `wasm, ${availableParallelism()} cores, load average ${loadavg()
