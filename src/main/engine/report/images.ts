@@ -4,7 +4,10 @@
  * the viewer's interpolation.
  */
 import { PNG } from 'pngjs';
+import { inferno } from '../../../shared/charts/colormap';
 import type { ReportImage } from './types';
+
+export { inferno };
 
 /** HWC pixels in [0,1], 1 or 3 channels → PNG. */
 export function encodePng(
@@ -54,24 +57,6 @@ export function differencePixels(
   const gain = max > 0 ? 1 / max : 1;
   for (let p = 0; p < n; p++) diff[p] *= gain;
   return { pixels: diff, gain };
-}
-
-/** Inferno colour map stops (perceptually uniform, dark → bright), as the paper's heat images. */
-const INFERNO: [number, number, number][] = [
-  [0, 0, 4],
-  [87, 16, 110],
-  [188, 55, 84],
-  [249, 142, 9],
-  [252, 255, 164],
-];
-
-/** v in [0,1] → RGB on the inferno map (linear between stops). */
-export function inferno(v: number): [number, number, number] {
-  const t = Math.min(1, Math.max(0, v)) * (INFERNO.length - 1);
-  const i = Math.min(INFERNO.length - 2, Math.floor(t));
-  const f = t - i;
-  const [a, b] = [INFERNO[i], INFERNO[i + 1]];
-  return [0, 1, 2].map((c) => Math.round(a[c] + (b[c] - a[c]) * f)) as [number, number, number];
 }
 
 export interface PrintOptions {
