@@ -11,6 +11,10 @@ import type {
 import { apiInputSchemas, DMAT_CALLS, parseApiInput } from '../../src/shared/api-schemas';
 import { createApi, type DmatApiHandle } from '../../src/main/api/index';
 import type { AuditOutcomes } from '../../src/main/engine/audit/outcomes';
+import { readDataset } from '../../src/main/engine/data/dataset';
+import { initBackend } from '../../src/main/engine/runtime/backend';
+import { PNG } from 'pngjs';
+import { onManifoldDatasetFolder } from '../helpers/fixtures';
 
 const home = mkdtempSync(join(tmpdir(), 'dmat-api-'));
 const resources = join(home, 'no-resources');
@@ -317,5 +321,34 @@ describe('training estimate', () => {
     expect(e.secondsPerEpoch).toBeCloseTo(1000 / 20, 9);
     expect(e.totalSeconds).toBeCloseTo(100, 9);
     expect(e.basis).toMatch(/median 20.0 images\/s over 3 steps of 1 earlier dmat run/);
+  });
+});
+
+describe('dataset import and preview', () => {
+  it('imports a dataset folder with its generator and previews records as PNGs', async () => {
+    await initBackend();
+    const folder = await onManifoldDatasetFolder({ numClasses: 4 });
+    const d = await api.importDataset({ path: folder, copy: false });
+    expect(d).toMatchObject({
+      kind: 'on-manifold',
+      numClasses: 4,
+      imageShape: [28, 28, 1],
+      latentShape: [8],
+    });
+    const test = d.splits.find((s) => s.name === 'test')!;
+    expect(test.classCounts.reduce((a, b) => a + b, 0)).toBe(test.count);
+    expect(api.store.models.get(d.generatorModelId!).kind).toBe('generator');
+    await expect(api.importDataset({ path: folder })).rejects.toMatchObject({ code: 'conflict' });
+
+    const items = await api.previewDataset({ datasetId: d.id, split: 'test', offset: 3, limit: 2 });
+    expect(items.map((i) => i.index)).toEqual([3, 4]);
+    const stored = (await readDataset(folder, { splits: ['test'] })).splits.test;
+    const png = PNG.sync.read(Buffer.from(items[0].natural, 'base64'));
+    expect([png.width, png.height]).toEqual([28, 28]);
+    // Red channel of the PNG = the stored uint8 pixel.
+    const pixels = Array.from({ length: 784 }, (_, p) => png.data[4 * p]);
+    expect(pixels).toEqual(Array.from(stored.x.data.subarray(3 * 784, 4 * 784)));
+    expect(items[0].label).toBe(stored.y.data[3]);
+    expect(items[0].onManifold).not.toBeNull();
   });
 });

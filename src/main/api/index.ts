@@ -143,6 +143,7 @@ export function createApi(opts: ApiOptions = {}): DmatApiHandle {
   const runs = new RunService(store, runner, library, home);
   reapInterruptedJobs(store);
   let backend: Promise<BackendReport> | undefined;
+  let previewCache: { key: string; data: Awaited<ReturnType<typeof readDataset>> } | undefined;
   const getBackend = () => (backend ??= initBackend());
 
   const impl: DmatApi = {
@@ -201,7 +202,12 @@ export function createApi(opts: ApiOptions = {}): DmatApiHandle {
     },
     async previewDataset({ datasetId, split, offset = 0, limit = 16 }) {
       const d = store.datasets.get(datasetId);
-      const ds = await readDataset(d.path, { splits: [split] });
+      // Paging through a split reads it once, not once per page.
+      const key = `${d.path}\u0000${split}`;
+      if (previewCache?.key !== key) {
+        previewCache = { key, data: await readDataset(d.path, { splits: [split] }) };
+      }
+      const ds = previewCache.data;
       const s = ds.splits[split];
       const [h, w, c] = ds.manifest.imageShape;
       const size = h * w * c;
