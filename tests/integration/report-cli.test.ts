@@ -298,6 +298,16 @@ describe('dmat report with bad input', () => {
     expect(r.stderr).toContain('--out must name a .pdf file');
   });
 
+  it('names a missing output folder instead of creating it', async () => {
+    const out = path.join(home, 'no-such-folder', 'report.pdf');
+    const r = await dmatInProcess(['report', subject.auditId, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `dmat report: cannot write ${out}: folder ${path.dirname(out)} does not exist`,
+    );
+    expect(fs.existsSync(path.dirname(out))).toBe(false);
+  });
+
   it('leaves no temporary file behind', () => {
     expect(fs.readdirSync(home).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });

@@ -15,7 +15,7 @@ Writes the PDF robustness report of a finished audit (title page with the worst-
 threat model, accuracy per attack, ε curves, sanity checks, gallery, reproducibility appendix).
   --out FILE.pdf     where to write the PDF
   --json FILE.json   also write the same data as JSON
-  --compare IDS      comma-separated audits of other models to compare with (paper Table 1 layout)
+  --compare IDS      comma-separated audits of other models to compare with (paper Tables 1–2)
   --title TEXT       title on the cover`;
 
 export const reportCommand: CliCommand = {

@@ -2,6 +2,7 @@
  * The API's `exportReport`: load the audits, write the PDF or JSON (to the chosen path, or
  * `$DMAT_HOME/reports/<id>.<ext>`), and record the file in the reports table.
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExportReportInput, ReportInfo } from '../../../shared/api';
 import type { Store } from '../../store/index';
@@ -24,6 +25,7 @@ export async function exportReport(store: Store, input: ExportReportInput): Prom
     store.path === ':memory:'
       ? homeFolder('reports')
       : path.join(path.dirname(store.path), 'reports');
+  if (!input.outPath) await mkdir(reportsDir, { recursive: true });
   const target = input.outPath ?? path.join(reportsDir, `${id}.${input.format}`);
   const written =
     input.format === 'pdf' ? await writeReport(data, target) : await writeReportJson(data, target);
