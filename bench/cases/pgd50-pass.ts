@@ -1,11 +1,13 @@
 /**
  * A PGD-50 audit pass (L∞, ε = 4/255, α = 1/255, random start) over 1,000 images in batches of
- * 128, through the engine's own attack (src/main/engine/attacks) on a LayersClassifier: the
- * whole path an audit takes, bookkeeping included. `--quick` attacks 256 images.
+ * 128, through the engine's own attack (src/main/engine/attacks) on a LayersClassifier seen
+ * through its attack view (frozen forward pass: batch-norm folded, input-only gradients), with
+ * all of the attack's bookkeeping. `--quick` attacks 256 images.
  */
 import * as tf from '@tensorflow/tfjs';
 import { PgdLinf } from '../../src/main/engine/attacks/pgd';
 import { LayersClassifier } from '../../src/main/engine/models/classifier';
+import { attackView } from '../../src/main/engine/training/attack-view';
 import type { BenchCase, BenchOptions } from '../types';
 import { BATCH, NUM_CLASSES, benchModel, randomBatch } from './fixtures';
 
@@ -26,6 +28,7 @@ export const pgd50Pass: BenchCase = {
       inputShape: [32, 32, 3],
       numClasses: NUM_CLASSES,
     });
+    const view = attackView(classifier);
     const data = randomBatch(n, 3);
     const attack = new PgdLinf(`PGD-${STEPS}`);
     return {
@@ -35,7 +38,7 @@ export const pgd50Pass: BenchCase = {
           const x = data.x.slice([start, 0, 0, 0], [size, -1, -1, -1]);
           const y = data.y.slice([start], [size]);
           const result = await attack.attack(
-            { classifier },
+            { classifier: view },
             { x, y },
             { eps: 4 / 255, stepSize: 1 / 255, steps: STEPS },
             { seed: start },
