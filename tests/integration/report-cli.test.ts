@@ -225,6 +225,32 @@ describe('loadReportData', () => {
   });
 });
 
+describe('per-class breakdown', () => {
+  it('counts clean and worst-case accuracy per true class from the stored outcomes', () => {
+    const store = openStore(path.join(home, 'dmat.sqlite'));
+    try {
+      const data = loadReportData(store, subject.auditId);
+      const o = store.outcomes.load(subject.auditId);
+      const classes = [...new Set(o.labels)].sort((a, b) => a - b);
+      expect(data.perClass.map((r) => r.className)).toEqual(
+        classes.map((k) => store.models.list('classifier')[0].classNames[k]),
+      );
+      classes.forEach((k, j) => {
+        const idx = o.labels.flatMap((y, i) => (y === k ? [i] : []));
+        const robust = idx.filter((i) => o.cleanCorrect[i] && o.attacks.every((a) => a.correct[i]));
+        expect(data.perClass[j]).toMatchObject({
+          total: idx.length,
+          cleanCorrect: idx.filter((i) => o.cleanCorrect[i]).length,
+          worstCorrect: robust.length,
+        });
+      });
+      expect(data.perClass.reduce((s, r) => s + r.worstCorrect, 0)).toBe(data.worstCase.correct);
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe('stored numbers that disagree', () => {
   it('refuses to report a worst case its per-sample outcomes do not give', () => {
     const store = openStore(path.join(home, 'dmat.sqlite'));

@@ -162,6 +162,30 @@ function galleryItem(i: number, attack: ReportAttackResult): ReportGalleryItem {
   };
 }
 
+const CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
+
+/** Ten classes of 100 samples whose counts add up to the given totals. */
+function perClassRows(clean: number, worst: number) {
+  const share = (n: number, k: number) => Math.floor(n / 10) + (k < n % 10 ? 1 : 0);
+  return CLASSES.map((className, k) => ({
+    className,
+    total: TOTAL / 10,
+    cleanCorrect: share(clean, k),
+    worstCorrect: share(worst, (k + 3) % 10),
+  }));
+}
+
 export function makeReportData(opts: { attacks?: number; gallery?: number } = {}): ReportData {
   const attacks = attacksOf(opts.attacks);
   const inWorst = attacks.filter((a) => a.inWorstCase);
@@ -191,6 +215,7 @@ export function makeReportData(opts: { attacks?: number; gallery?: number } = {}
     clean: count(861),
     attacks,
     worstCase: { ...count(worstCorrect), attackIds: inWorst.map((a) => a.id) },
+    perClass: perClassRows(861, worstCorrect),
     sweeps: [
       {
         attackId: pgd.id,

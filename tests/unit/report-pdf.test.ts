@@ -117,6 +117,16 @@ describe('PDF report of a hand-built audit', () => {
       expect(flat).toContain(`adversarial prediction: ${g.adversarialPrediction}`);
   });
 
+  it('prints the per-class table with each class on one row', () => {
+    for (const r of data.perClass) {
+      const row = rowsStartingWith(text, r.className).find((l) => l.includes(String(r.total)));
+      expect(row, r.className).toBeDefined();
+      const [clean, worst] = percentagesIn(row!);
+      expect(clean).toBeCloseTo(r.cleanCorrect / r.total, 4);
+      expect(worst).toBeCloseTo(r.worstCorrect / r.total, 4);
+    }
+  });
+
   it('embeds its fonts', () => {
     const fonts = execFileSync('pdffonts', [pdf], { encoding: 'utf8' })
       .split('\n')

@@ -11,7 +11,7 @@ import { comparisonsOf } from './load/comparisons';
 import { galleryOf } from './load/gallery';
 import { reproducibilityOf } from './load/reproducibility';
 import { sanityOf } from './load/sanity';
-import { REPORT_SCHEMA_VERSION, type ReportData } from './types';
+import { REPORT_SCHEMA_VERSION, type ReportClassRow, type ReportData } from './types';
 
 export { ReportInputError } from './load/audit-record';
 export { CHECK_TITLES } from './load/sanity';
@@ -45,6 +45,29 @@ function checkedCount(
   return { correct, total, accuracy: stored };
 }
 
+/** Clean and worst-case counts per true class, classes in index order. */
+export function perClassOf(
+  labels: readonly number[],
+  cleanCorrect: readonly boolean[],
+  robust: readonly boolean[],
+  className: (k: number) => string,
+): ReportClassRow[] {
+  const rows = new Map<number, ReportClassRow>();
+  labels.forEach((y, i) => {
+    const row = rows.get(y) ?? {
+      className: className(y),
+      total: 0,
+      cleanCorrect: 0,
+      worstCorrect: 0,
+    };
+    row.total += 1;
+    if (cleanCorrect[i]) row.cleanCorrect += 1;
+    if (robust[i]) row.worstCorrect += 1;
+    rows.set(y, row);
+  });
+  return [...rows.entries()].sort((a, b) => a[0] - b[0]).map(([, row]) => row);
+}
+
 export function loadReportData(
   store: Store,
   auditId: string,
@@ -56,6 +79,7 @@ export function loadReportData(
   const total = outcomes.sampleIndices.length;
   if (total === 0)
     throw new ReportInputError(`audit "${auditId}" has no per-sample outcomes stored`);
+  const robust = worstCase(outcomes);
   const clean = checkedCount(
     auditId,
     'clean',
@@ -66,7 +90,7 @@ export function loadReportData(
   const worst = checkedCount(
     auditId,
     'worst-case',
-    worstCase(outcomes).robust,
+    robust.robust,
     total,
     audit.worstCaseAccuracy as number,
   );
@@ -100,6 +124,7 @@ export function loadReportData(
     clean,
     attacks: attacksOf(audit.suite, attacks),
     worstCase: { ...worst, attackIds: attacks.map((a) => a.key) },
+    perClass: perClassOf(outcomes.labels, outcomes.cleanCorrect, robust.perSample, className),
     sweeps: store.sweeps.list(auditId).map((c) => ({
       attackId: c.preset,
       attackName: c.name,

@@ -1,6 +1,6 @@
 /** Lays out the whole report, section by section, and returns the PDF bytes. */
 import { ReportLayout } from './layout';
-import { accuracySection } from './sections/accuracy';
+import { accuracySection, perClassTable } from './sections/accuracy';
 import { appendixSection } from './sections/appendix';
 import { comparisonSection } from './sections/comparison';
 import { gallerySection } from './sections/gallery';
@@ -21,6 +21,7 @@ export async function renderReportPdf(data: ReportData): Promise<Buffer> {
   layout.newPage();
   threatModelSection(layout, data);
   accuracySection(layout, data);
+  perClassTable(layout, data);
   sweepsSection(layout, data);
   comparisonSection(layout, data);
   sanitySection(layout, data);

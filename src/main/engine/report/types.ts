@@ -82,6 +82,14 @@ export interface ReportComparison {
   }[];
 }
 
+/** Clean and per-sample worst-case accuracy of the samples of one true class. */
+export interface ReportClassRow {
+  className: string;
+  total: number;
+  cleanCorrect: number;
+  worstCorrect: number;
+}
+
 export type SanitySeverity = 'fail' | 'warning' | 'pass' | 'info';
 
 /** One gradient-masking / evaluation-quality check. */
@@ -173,6 +181,8 @@ export interface ReportData {
   attacks: ReportAttackResult[];
   /** Per sample: robust only if every attack with inWorstCase left it correct. */
   worstCase: ReportCount & { attackIds: string[] };
+  /** Per true class, from the per-sample outcomes; empty when not available. */
+  perClass: ReportClassRow[];
   sweeps: ReportSweep[];
   comparisons: ReportComparison[];
   sanity: ReportSanityFlag[];

@@ -120,3 +120,33 @@ export function accuracySection(layout: ReportLayout, data: ReportData): void {
     rows,
   });
 }
+
+/** Per-class breakdown: where robustness is weakest, by true class. */
+export function perClassTable(layout: ReportLayout, data: ReportData): void {
+  if (data.perClass.length < 2) return;
+  const worstRate = (r: ReportData['perClass'][number]) => r.worstCorrect / r.total;
+  const weakest = data.perClass.reduce((a, b) => (worstRate(b) < worstRate(a) ? b : a));
+  drawTable(layout, {
+    caption: layout.tableCaption('Accuracy per true class (from the per-sample outcomes)'),
+    columns: [
+      { header: 'Class', weight: 2.4 },
+      { header: 'Samples', weight: 1.2, align: 'right' },
+      { header: 'Clean', weight: 1.6, align: 'right' },
+      { header: 'Worst case', weight: 1.6, align: 'right' },
+      { header: 'vs clean', weight: 1.4, align: 'right' },
+    ],
+    rows: data.perClass.map((r) => ({
+      cells: [
+        r.className,
+        String(r.total),
+        formatAccuracy(r.cleanCorrect / r.total),
+        {
+          text: formatAccuracy(worstRate(r)),
+          bold: r === weakest,
+          color: r === weakest ? INK.bad : undefined,
+        },
+        drop(r.cleanCorrect / r.total, worstRate(r)),
+      ],
+    })),
+  });
+}
