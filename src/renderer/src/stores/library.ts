@@ -21,9 +21,10 @@ export const useLibraryStore = defineStore('library', {
     async load() {
       this.loading = true;
       try {
-        const [models, datasets] = await Promise.all([api().listModels(), api().listDatasets()]);
-        this.models = models;
-        this.datasets = datasets;
+        // One after the other: the first call registers the embedded defaults, and a second
+        // call racing it could answer before they are in.
+        this.datasets = await api().listDatasets();
+        this.models = await api().listModels();
         this.loaded = true;
       } finally {
         this.loading = false;
