@@ -168,6 +168,7 @@ describe('dmat report', () => {
       /true class: (T-shirt\/top|Trouser|Pullover|Dress|Coat|Sandal|Shirt|Sneaker|Bag|Ankle boot)/,
     );
     expect(flat).toContain(`audit = 11`);
+    expect(flat).toContain('g(w) vs x: mean L1 0.0312 (pixel [0,1]), PSNR 27.4 dB');
     expect(flat.replace(/ /g, '')).toContain(`sha256:${'12'.repeat(32)}`);
   });
 

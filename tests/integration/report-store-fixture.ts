@@ -158,7 +158,7 @@ export function seedAudit(
       sha256: 'ef'.repeat(32),
       sizeBytes: 9_999_999,
       builtin: true,
-      quality: {},
+      quality: { test: { meanL1: 0.0312, meanPsnr: 27.43 } },
       provenance: {},
     });
   const audit = store.audits.insert({

@@ -68,6 +68,16 @@ export function perClassOf(
   return [...rows.entries()].sort((a, b) => a[0] - b[0]).map(([, row]) => row);
 }
 
+/** Mean L1 and PSNR of g(w) against x, when the dataset recorded both as numbers. */
+function projectionOf(q: { meanL1?: unknown; meanPsnr?: unknown } | undefined) {
+  const { meanL1, meanPsnr } = q ?? {};
+  return typeof meanL1 === 'number' &&
+    typeof meanPsnr === 'number' &&
+    Number.isFinite(meanL1 + meanPsnr)
+    ? { meanL1, meanPsnr }
+    : undefined;
+}
+
 export function loadReportData(
   store: Store,
   auditId: string,
@@ -119,6 +129,7 @@ export function loadReportData(
       split: audit.split,
       samples: total,
       imageSource: audit.images,
+      projection: projectionOf(dataset?.quality[audit.split]),
     },
     generatedAt: opts.generatedAt ?? new Date().toISOString(),
     clean,

@@ -174,6 +174,8 @@ export interface ReportData {
     samples: number;
     /** Whether the images are g(w) (on-manifold) or natural images. */
     imageSource?: 'on-manifold' | 'natural';
+    /** How close g(w) is to the natural x on this split (projection quality, paper eq. 7). */
+    projection?: { meanL1: number; meanPsnr: number };
   };
   /** When this report was generated. */
   generatedAt: string;

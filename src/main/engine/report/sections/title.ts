@@ -2,7 +2,7 @@
  * Title page: what was audited, on which data, when, and the verdict in one line — the per-sample
  * worst-case accuracy — followed by key facts and a contents list filled in once pages exist.
  */
-import { formatAccuracy, formatCount, formatDate } from '../format';
+import { formatAccuracy, formatCount, formatDate, formatPlain } from '../format';
 import { INK, type ReportLayout } from '../layout';
 import type { ReportData } from '../types';
 
@@ -117,6 +117,14 @@ export function titlePage(layout: ReportLayout, data: ReportData): TitlePageHand
           .join(' · '),
       ],
       ['Samples evaluated', String(data.dataset.samples)],
+      ...(data.dataset.projection
+        ? ([
+            [
+              'Projection quality',
+              `g(w) vs x: mean L1 ${formatPlain(data.dataset.projection.meanL1)} (pixel [0,1]), PSNR ${data.dataset.projection.meanPsnr.toFixed(1)} dB`,
+            ],
+          ] as [string, string][])
+        : []),
       ['Attacks', `${data.attacks.length} (${data.attacks.filter((a) => !a.seen).length} unseen)`],
       [
         'Clean accuracy',
