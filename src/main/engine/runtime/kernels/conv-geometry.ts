@@ -1,7 +1,7 @@
 /**
  * Shared geometry for the convolution-gradient kernels: the forward convolution's padding and
  * output size (tfjs's own computation, so 'same', 'valid', explicit and rounding modes agree with
- * every other backend), and a pad-or-crop helper for borders that may come out negative.
+ * every other backend), and the split of borders that may be negative into a crop plus padding.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -68,35 +68,37 @@ export function conv2DGeometry(
   };
 }
 
+type ExplicitPad = [[number, number], [number, number], [number, number], [number, number]];
+
 /**
- * Grow (positive) or shrink (negative) the spatial borders of an NHWC tensor. Zero amounts
- * cost nothing: the input is returned as is.
+ * Split spatial borders that may be negative into a crop of `x` (negative parts) and an
+ * explicit padding for the convolution (positive parts), so the padding costs no copy: the
+ * convolution kernel reads the implicit zeros itself.
  */
-export function padOrCrop(
+export function cropAndPadding(
   x: tf.Tensor4D,
   top: number,
   bottom: number,
   left: number,
   right: number,
-): tf.Tensor4D {
-  let out = x;
-  if (top > 0 || bottom > 0 || left > 0 || right > 0) {
-    out = tf.pad(out, [
-      [0, 0],
-      [Math.max(top, 0), Math.max(bottom, 0)],
-      [Math.max(left, 0), Math.max(right, 0)],
-      [0, 0],
-    ]);
-  }
+): { cropped: tf.Tensor4D; pad: 'valid' | ExplicitPad } {
+  let cropped = x;
   if (top < 0 || bottom < 0 || left < 0 || right < 0) {
-    const [b, h, w, c] = out.shape;
+    const [b, h, w, c] = x.shape;
     const t = Math.max(-top, 0);
     const l = Math.max(-left, 0);
-    out = tf.slice(
-      out,
-      [0, t, l, 0],
-      [b, h - t - Math.max(-bottom, 0), w - l - Math.max(-right, 0), c],
-    );
+    const size = [b, h - t - Math.max(-bottom, 0), w - l - Math.max(-right, 0), c];
+    cropped = tf.slice(x, [0, t, l, 0], size);
   }
-  return out;
+  const [pt, pb, pl, pr] = [top, bottom, left, right].map((v) => Math.max(v, 0));
+  const pad: 'valid' | ExplicitPad =
+    pt + pb + pl + pr === 0
+      ? 'valid'
+      : [
+          [0, 0],
+          [pt, pb],
+          [pl, pr],
+          [0, 0],
+        ];
+  return { cropped, pad };
 }

@@ -9,7 +9,7 @@
  * [C_in, KH', KW', C_out]; its first KH×KW positions are the gradient.
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2DGeometry, padOrCrop, type Conv2DPad } from './conv-geometry';
+import { conv2DGeometry, cropAndPadding, type Conv2DPad } from './conv-geometry';
 
 interface Attrs {
   strides: number | [number, number];
@@ -37,16 +37,17 @@ export function conv2DBackpropFilterByConv(
     // Only the rows and columns the forward pass read: its padding, and no trailing remainder.
     const usedHeight = (g.outHeight - 1) * g.strideHeight + g.filterHeight;
     const usedWidth = (g.outWidth - 1) * g.strideWidth + g.filterWidth;
-    const xPad = padOrCrop(
+    // The padding goes to the convolution as explicit padding (no copy of x).
+    const { cropped, pad } = cropAndPadding(
       x,
       g.padTop,
       usedHeight - g.inHeight - g.padTop,
       g.padLeft,
       usedWidth - g.inWidth - g.padLeft,
     );
-    const xT = tf.transpose(xPad, [3, 1, 2, 0]) as tf.Tensor4D;
+    const xT = tf.transpose(cropped, [3, 1, 2, 0]) as tf.Tensor4D;
     const dyT = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
-    const dW = tf.conv2d(xT, dyT, 1, 'valid', 'NHWC', [g.strideHeight, g.strideWidth]);
+    const dW = tf.conv2d(xT, dyT, 1, pad, 'NHWC', [g.strideHeight, g.strideWidth]);
     return tf.transpose(dW, [1, 2, 0, 3]) as tf.Tensor4D;
   });
 }

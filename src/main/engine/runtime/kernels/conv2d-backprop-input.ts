@@ -5,11 +5,12 @@
  *   dx = conv(dy dilated by the stride and padded, W flipped in space with C_in ↔ C_out)
  *
  * "Dilated by the stride" inserts stride−1 zeros between dy's rows and columns; the padding
- * (KH − 1 − padTop on top, and what makes the output exactly H rows at the bottom) may be
- * negative for explicit paddings larger than the filter, in which case dy is cropped.
+ * (KH − 1 − padTop on top, and what makes the output exactly H rows at the bottom) is passed to
+ * the convolution as explicit padding (no copy), and where it is negative (explicit forward
+ * paddings larger than the filter) dy is cropped instead.
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2DGeometry, padOrCrop, type Conv2DPad } from './conv-geometry';
+import { conv2DGeometry, cropAndPadding, type Conv2DPad } from './conv-geometry';
 
 interface Attrs {
   strides: number | [number, number];
@@ -55,9 +56,9 @@ export function conv2DBackpropInputByConv(
     const left = g.filterWidth - 1 - g.padLeft;
     const bottom = g.inHeight + g.filterHeight - 1 - spread.shape[1] - top;
     const right = g.inWidth + g.filterWidth - 1 - spread.shape[2] - left;
-    const dyPad = padOrCrop(spread, top, bottom, left, right);
+    const { cropped, pad } = cropAndPadding(spread, top, bottom, left, right);
     const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-    return tf.conv2d(dyPad, flipped, 1, 'valid');
+    return tf.conv2d(cropped, flipped, 1, pad);
   });
 }
 
