@@ -4,7 +4,18 @@ import vue from 'eslint-plugin-vue';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'out/', 'dist/', 'resources/', 'coverage/', 'bench/results/', '.tmp/', 'tests/e2e/screenshots/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'out/',
+      'dist/',
+      'resources/',
+      'coverage/',
+      'bench/results/',
+      '.tmp/',
+      'tests/e2e/screenshots/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/recommended'],
