@@ -7,6 +7,7 @@ import {
   formatEps,
   formatPlain,
 } from '../../src/main/engine/report/format';
+import { drop } from '../../src/main/engine/report/sections/accuracy';
 import { compactJson } from '../../src/main/engine/report/sections/appendix';
 
 describe('report number formatting', () => {
@@ -69,5 +70,14 @@ describe('configuration printing', () => {
     expect(text).toContain('{ "preset": "pgd-50", "label": "PGD, 50 steps: L∞" }');
     expect(text).toContain('"unit": "pixel [0,1]"');
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('change from clean accuracy', () => {
+  it('signs the difference in percentage points and never prints −0.00', () => {
+    expect(drop(0.925, 0.775)).toBe('−15.00 pts');
+    expect(drop(0.5, 0.5125)).toBe('+1.25 pts');
+    expect(drop(0.925, 0.925)).toBe('0.00 pts');
+    expect(drop(0.92500001, 0.925)).toBe('0.00 pts');
   });
 });

@@ -30,9 +30,11 @@ export function chartBlock(
   layout.space(12);
 }
 
-function drop(clean: number, acc: number): string {
-  const points = (clean - acc) * 100;
-  return `${points >= 0 ? '−' : '+'}${Math.abs(points).toFixed(2)} pts`;
+/** Change from the clean accuracy in percentage points: "−12.50 pts", "0.00 pts", "+1.25 pts". */
+export function drop(clean: number, acc: number): string {
+  const points = Math.abs((clean - acc) * 100).toFixed(2);
+  if (Number(points) === 0) return '0.00 pts';
+  return `${acc < clean ? '−' : '+'}${points} pts`;
 }
 
 export function accuracySection(layout: ReportLayout, data: ReportData): void {
