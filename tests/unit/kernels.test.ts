@@ -16,6 +16,7 @@ import {
   wasmKernels,
 } from '../../src/main/engine/runtime/kernels/index';
 import { benchCnn } from '../../src/main/engine/models/architectures';
+import { reluBackward } from '../../src/main/engine/runtime/kernels/relu-backward';
 
 /** tfjs's own FusedBatchNorm gradient, captured before the engine replaces it. */
 const stockBatchNormGrad = tf.getGradient('FusedBatchNorm')!;
@@ -349,6 +350,26 @@ describe("Sum and Mean (leading axes through Xᵀ·1, others through wasm's own)
         expect(shape).toEqual(tf.tidy(() => tf[op](tf.zeros(c.shape), c.axis, c.keepDims).shape));
       });
     }
+  }
+});
+
+describe('ReLU backward from the output (one pass on wasm, ops on cpu)', () => {
+  for (const [name, max] of [
+    ['ReLU', Infinity],
+    ['ReLU6', 6],
+  ] as const) {
+    it(`${name}: x 3×5×4×7, outputs with exact zeros and values at the cap`, async () => {
+      const n = 3 * 5 * 4 * 7;
+      const y = randomArray(n, 13).map((v, i) =>
+        i % 5 === 0 ? 0 : i % 7 === 0 ? 6 : Math.max(v * 16, 0),
+      );
+      const inputs: Arrays = [
+        { data: randomArray(n, 14), shape: [3, 5, 4, 7] },
+        { data: y, shape: [3, 5, 4, 7] },
+      ];
+      await compareBackends(inputs, (dy, yy) => [reluBackward(dy, yy, max)]);
+      expect(tf.getKernel('EngineReluBackward', 'cpu')).toBeUndefined();
+    });
   }
 });
 

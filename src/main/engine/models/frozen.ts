@@ -17,6 +17,7 @@
  * the savings.
  */
 import * as tf from '@tensorflow/tfjs';
+import { reluBackward } from '../runtime/kernels/relu-backward';
 
 type Sym = tf.SymbolicTensor;
 type Layer = tf.layers.Layer;
@@ -162,11 +163,10 @@ function fusableActivation(layer: Layer): Fusable | null {
   return null;
 }
 
-/** Mask of the activation's derivative, from its output. */
-function activationMask(act: Fusable, y: tf.Tensor): tf.Tensor | null {
-  if (act === 'linear') return null;
-  if (act === 'relu') return tf.step(y);
-  return tf.logicalAnd(tf.greater(y, 0), tf.less(y, 6)).asType('float32');
+/** dy through the activation, from the activation's output. */
+function activationBackward(act: Fusable, dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  if (act === 'linear') return dy;
+  return reluBackward(dy, y, act === 'relu6' ? 6 : Infinity);
 }
 
 /** act(op(x, W) + b) in one fused kernel, differentiable in x only. */
@@ -203,8 +203,7 @@ function applyAffine(a: Affine, x: tf.Tensor, act: Fusable): tf.Tensor {
       value: y,
       gradFunc: (g0: tf.Tensor, saved: tf.Tensor[]) => {
         const [yOut, wSaved] = saved;
-        const mask = activationMask(act, yOut);
-        const g = mask ? tf.mul(g0, mask) : g0;
+        const g = activationBackward(act, g0, yOut);
         if (a.kind === 'conv') {
           const c = a.conv!;
           if (c.dilations[0] !== 1 || c.dilations[1] !== 1) {

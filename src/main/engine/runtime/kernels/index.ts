@@ -17,6 +17,7 @@ import { fusedBatchNormGradConfig } from './fused-batch-norm-grad';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { identityConfig } from './identity';
 import { leadingReductionKernel } from './leading-axis-reductions';
+import { reluBackwardConfig } from './relu-backward';
 
 export interface WasmKernel {
   kernelName: string;
@@ -37,6 +38,7 @@ export const wasmKernels: WasmKernel[] = [
   fixed(conv2DBackpropInputConfig, true),
   fixed(maxPoolGradConfig, true),
   fixed(identityConfig, true),
+  fixed(reluBackwardConfig, false),
   { kernelName: 'Sum', replaces: true, make: (stock) => leadingReductionKernel('Sum', stock) },
   { kernelName: 'Mean', replaces: true, make: (stock) => leadingReductionKernel('Mean', stock) },
 ];
