@@ -8,7 +8,12 @@ export default defineConfig({
   plugins: [vue()],
   resolve: { alias: { '@shared': fileURLToPath(new URL('./src/shared', import.meta.url)) } },
   test: {
-    include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts'],
+    // tests/e2e drives headless Chromium against `dmat serve` (about a minute).
+    include: [
+      'tests/unit/**/*.test.ts',
+      'tests/integration/**/*.test.ts',
+      'tests/e2e/**/*.test.ts',
+    ],
     // tfjs backends are process-global: one fork per file keeps tests isolated.
     pool: 'forks',
     testTimeout: 120_000,

@@ -84,6 +84,9 @@ export async function launchBrowser(): Promise<Browser> {
 
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
+  // Notifications are transient: clear them so they do not cover the screen's content.
+  for (const toast of await page.locator('.toast').all())
+    await toast.click().catch(() => undefined);
   const file = join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
