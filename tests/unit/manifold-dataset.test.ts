@@ -17,7 +17,7 @@ import {
   type SplitData,
 } from '../../src/main/engine/manifold/datasetBuild';
 import { readManifest, verifyDataset } from '../../src/main/engine/manifold/datasetManifest';
-import { readLabelledFile } from '../../src/main/engine/manifold/imageSource';
+import { readImageSource, readLabelledFile } from '../../src/main/engine/manifold/imageSource';
 import { loadBuildTools } from '../../src/main/engine/manifold/buildTools';
 import { balancedSample } from '../../src/main/engine/manifold/random';
 import { readNpy, writeNpy } from '../../src/main/engine/data/npy';
@@ -185,6 +185,25 @@ describe('inputs', () => {
     await writeNpy(lbl, { dtype: 'int32', shape: [3], data: Int32Array.from([0, 1, 0]) });
     const s = await readLabelledFile(img, lbl);
     expect(s.x.shape).toEqual([3, 4, 4, 1]);
+  });
+
+  it('names the file when images are corrupt, not images, or the generator folder is incomplete', async () => {
+    const root = await tmp();
+    const bad = path.join(root, 'images.npy');
+    await fs.writeFile(bad, 'not an array');
+    await expect(readImageSource(bad, bad)).rejects.toThrow(/images\.npy.*NPY/);
+    const wide = path.join(root, 'wide.npy');
+    await writeNpy(wide, { dtype: 'uint8', shape: [2, 4, 4, 2], data: new Uint8Array(64) });
+    await expect(readImageSource(wide, wide)).rejects.toThrow(
+      /wide\.npy: images must have 1 or 3 channels, found 2/,
+    );
+    await expect(readImageSource(path.join(root, 'nowhere'))).rejects.toThrow(
+      /nowhere: no such file or folder/,
+    );
+    const gdir = path.join(root, 'gen');
+    await saveTiny(gdir, arch, 1);
+    await fs.rm(path.join(gdir, 'weights.bin'));
+    await expect(loadBuildTools(gdir)).rejects.toThrow(/weights\.bin/);
   });
 
   it('draws class-balanced seeded samples', () => {

@@ -44,7 +44,7 @@ Interrupted builds resume when the same command is run again.
   --no-perceptual     L1 only
   --init encoder|zeros  starting latent (default encoder when G/encoder exists)
   --with-gw           also store g(w) (float32; recomputable from w)
-  --class-names a,b,… names of the classes
+  --class-names a,b,… names of the classes (default: those of the feature network)
   --name NAME         dataset name (default: the folder name)
   --seed N            seed of the sampling (default 0)
 
@@ -165,7 +165,10 @@ async function build(argv: string[]): Promise<number> {
         outDir: out,
         name: values.name ?? path.basename(out),
         numClasses,
-        classNames: names ?? Array.from({ length: numClasses }, (_, i) => `class ${i}`),
+        classNames:
+          names ??
+          (tools.classNames?.length === numClasses ? tools.classNames : undefined) ??
+          Array.from({ length: numClasses }, (_, i) => `class ${i}`),
         generatorDir: values.generator!,
         splits,
         projection,

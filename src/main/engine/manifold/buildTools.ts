@@ -13,6 +13,8 @@ import { ManifoldError } from './errors';
 import { ENCODER_DIR, FEATURES_DIR, loadLayersModelFolder } from './modelFolder';
 
 export interface LoadedBuildTools extends BuildTools {
+  /** Class names recorded with the feature network, when it has them. */
+  classNames?: string[];
   dispose(): void;
 }
 
@@ -38,6 +40,7 @@ export async function loadBuildTools(
       : undefined;
     if (encoder) owned.push(encoder);
     let perceptual: BuildTools['perceptual'];
+    let classNames: string[] | undefined;
     if (opts.perceptual !== 'none') {
       const featDir = opts.featuresDir ?? path.join(generatorDir, FEATURES_DIR);
       if (opts.featuresDir || (await exists(path.join(featDir, 'model.json')))) {
@@ -49,6 +52,7 @@ export async function loadBuildTools(
             `${featDir}: the feature network must be a layers model (its intermediate layers are read)`,
           );
         }
+        classNames = classifier.classNames;
         perceptual = featureDistance(
           classifier.model,
           layers,
@@ -67,6 +71,7 @@ export async function loadBuildTools(
       generator,
       encoder,
       perceptual,
+      classNames,
       dispose: () => owned.forEach((o) => o.dispose()),
     };
   } catch (err) {
