@@ -26,8 +26,8 @@ export const trainStep: BenchCase = {
       },
       dispose: () => {
         optimizer.dispose();
-        // tfjs 4.22's MomentumOptimizer.dispose() leaves its momentum scalar behind.
-        (optimizer as unknown as { m?: tf.Tensor }).m?.dispose();
+        // tfjs 4.22's MomentumOptimizer.dispose() leaves its learning-rate scalar behind.
+        (optimizer as unknown as { c?: tf.Tensor }).c?.dispose();
         tf.dispose([x, y]);
         model.dispose();
       },
