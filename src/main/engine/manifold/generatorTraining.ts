@@ -20,7 +20,6 @@ import {
   latentShapeFor,
   type GeneratorArchitecture,
 } from './generatorArchitecture';
-import { ensureTrainingKernels } from './trainingKernels';
 
 export interface GeneratorTrainingOptions {
   epochs: number;
@@ -54,7 +53,6 @@ export async function trainGenerator(
   arch: GeneratorArchitecture,
   opts: GeneratorTrainingOptions,
 ): Promise<TrainedGenerator> {
-  ensureTrainingKernels();
   const latentShape = latentShapeFor(arch);
   const generator = buildGenerator(arch, opts.seed);
   const encoder = buildEncoder(arch, opts.seed);
