@@ -87,7 +87,17 @@ export class JobRunner {
     const targetId = o.targetId ?? jobId;
     const store = o.persist === false ? undefined : this.opts.store;
     store?.jobs.insert({ id: jobId, kind: kind as JobKind, targetId, params });
-    const channel = await spawnJobProcess(o.env);
+    let channel;
+    try {
+      channel = await spawnJobProcess(o.env);
+    } catch (err) {
+      store?.jobs.finish(
+        jobId,
+        'failed',
+        `could not start the job process: ${(err as Error).message}`,
+      );
+      throw err;
+    }
     store?.jobs.setRunning(jobId, channel.pid ?? null);
 
     let lastPersisted = 0;
