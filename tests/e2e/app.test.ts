@@ -124,6 +124,9 @@ describe('DMAT Studio in the browser', { timeout: 240_000 }, () => {
     await page.getByTestId('wizard-batch').fill('16');
     await page.getByTestId('wizard-validation').fill('16');
     await page.getByTestId('wizard-name').fill('e2e-dmat');
+    // A gentler schedule than the paper's peak of 0.4 for so few samples.
+    const rates = ['0', '0.05', '0.02', '0.01', '0.005', '0.001'];
+    for (const [i, rate] of rates.entries()) await page.getByTestId(`knot-value-${i}`).fill(rate);
     await screenshot(page, '2-wizard-schedule');
     await page.getByTestId('wizard-next').click();
     await page.getByTestId('wizard-step-review').waitFor();
@@ -140,8 +143,12 @@ describe('DMAT Studio in the browser', { timeout: 240_000 }, () => {
       first,
       { timeout: 120_000 },
     );
-    // After the first epoch the validation accuracies (clean / PGD / OM-PGD) appear too.
+    // Both epochs end with clean / PGD / OM-PGD accuracy on the validation subset.
     await page.getByTestId('accuracy-chart').waitFor({ timeout: 120_000 });
+    await page
+      .locator('[data-testid="run-status"]', { hasText: /done|failed/ })
+      .waitFor({ timeout: 150_000 });
+    expect(await page.getByTestId('run-status').innerText()).toBe('done');
     await page.waitForTimeout(500);
     await screenshot(page, '3-run-monitor');
     const runs = await apiCall<{ name: string; status: string }[]>('listRuns', {});
