@@ -18,8 +18,9 @@ import {
 import { benchCnn } from '../../src/main/engine/models/architectures';
 import { reluBackward } from '../../src/main/engine/runtime/kernels/relu-backward';
 
-/** tfjs's own FusedBatchNorm gradient, captured before the engine replaces it. */
+/** tfjs's own gradients, captured before the engine replaces them. */
 const stockBatchNormGrad = tf.getGradient('FusedBatchNorm')!;
+const stockReluGrad = tf.getGradient('Relu')!;
 
 function seeded(seed: number): () => number {
   let s = seed >>> 0;
@@ -351,6 +352,25 @@ describe("Sum and Mean (leading axes through Xᵀ·1, others through wasm's own)
       });
     }
   }
+});
+
+describe("Relu gradient (engine override on wasm) matches tfjs's own on cpu", () => {
+  it('x 4×6×5×3 with exact zeros, through a weighted sum', async () => {
+    const n = 4 * 6 * 5 * 3;
+    const inputs: Arrays = [
+      { data: randomArray(n, 15).map((v, i) => (i % 6 === 0 ? 0 : v)), shape: [4, 6, 5, 3] },
+      { data: randomArray(n, 16), shape: [4, 6, 5, 3] },
+    ];
+    const f = (x: tf.Tensor, w: tf.Tensor) => [
+      tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.relu(xx), w)))(x),
+    ];
+    const ours = tf.getGradient('Relu')!;
+    tf.registerGradient(stockReluGrad);
+    const ref = await under('cpu', inputs, f);
+    tf.registerGradient(ours);
+    const got = await under('wasm', inputs, f);
+    expectClose(got[0], ref[0]);
+  });
 });
 
 describe('ReLU backward from the output (one pass on wasm, ops on cpu)', () => {

@@ -18,6 +18,7 @@ import { maxPoolGradConfig } from './max-pool-grad';
 import { identityConfig } from './identity';
 import { leadingReductionKernel } from './leading-axis-reductions';
 import { reluBackwardConfig } from './relu-backward';
+import { reluGradConfig } from './relu-grad';
 
 export interface WasmKernel {
   kernelName: string;
@@ -50,7 +51,7 @@ export const engineKernels = new Map<string, KernelConfig>();
  * Gradients (backend-independent, built from ops) that replace tfjs's own where those do
  * needless work on the hot path. Registering one affects every backend.
  */
-export const gradientOverrides: GradConfig[] = [fusedBatchNormGradConfig];
+export const gradientOverrides: GradConfig[] = [fusedBatchNormGradConfig, reluGradConfig];
 
 let registered = false;
 
