@@ -117,37 +117,3 @@ describe('jobs and runs stores', () => {
     expect(jobs.activeCount).toBe(0);
   });
 });
-
-describe('run-time estimate', () => {
-  it('falls back to the speed an earlier run of the same method measured', async () => {
-    const b = fakeBridge({
-      estimateTraining: async () => {
-        throw new Error('Run-time estimates is not available');
-      },
-      listRuns: async () => [{ id: 'old', name: 'dmat-old', method: 'dmat' }] as never,
-      getRunMetrics: async () =>
-        [10, 20, 30].map((value, step) => ({
-          scope: 'step' as const,
-          epoch: 1,
-          step,
-          name: 'imagesPerSecond',
-          value,
-          at: '',
-        })),
-    });
-    installApi(b);
-    const getRun = b.getRun;
-    b.getRun = async (i) => ({
-      ...(await getRun(i)),
-      config: { ...(await getRun(i)).config, batchSize: 64 },
-    });
-    const wiz = useWizardStore();
-    await wiz.init();
-    wiz.draft!.samples = 400;
-    wiz.draft!.epochs = 3;
-    await wiz.refreshEstimate();
-    // Median 20 images/s: 400 samples → 20 s per epoch, 60 s for three.
-    expect(wiz.estimate).toMatchObject({ secondsPerEpoch: 20, totalSeconds: 60 });
-    expect(wiz.estimate?.basis).toContain('dmat-old');
-  });
-});

@@ -128,8 +128,8 @@ export const useWizardStore = defineStore('wizard', {
         this.estimate = await api().estimateTraining({ config });
         this.estimateError = '';
       } catch (e) {
-        this.estimate = await estimateFromPastRuns(config).catch(() => null);
-        this.estimateError = this.estimate ? '' : (e as Error).message;
+        this.estimate = null;
+        this.estimateError = (e as Error).message;
       }
     },
     /** The config as sent: without the fields the chosen method does not use. */
@@ -138,38 +138,6 @@ export const useWizardStore = defineStore('wizard', {
     },
   },
 });
-
-/**
- * Where the engine gives no estimate, the speed measured by earlier runs of the same method
- * and batch size on this machine does (images per second, as the training job logs it).
- */
-export async function estimateFromPastRuns(
-  config: TrainingConfig,
-): Promise<TrainingEstimate | null> {
-  const runs = (await api().listRuns({ limit: 50 })).filter((r) => r.method === config.method);
-  for (const run of runs) {
-    const detail = await api().getRun({ id: run.id });
-    if (detail.config.batchSize !== config.batchSize) continue;
-    const speeds = (await api().getRunMetrics({ runId: run.id, names: ['imagesPerSecond'] }))
-      .map((p) => p.value)
-      .filter((v) => Number.isFinite(v) && v > 0)
-      .sort((a, b) => a - b);
-    if (speeds.length === 0) continue;
-    const median = speeds[Math.floor(speeds.length / 2)];
-    let samples = config.samples;
-    if (!samples) {
-      const ds = await api().getDataset({ id: config.datasetId });
-      samples = ds.splits.find((s) => s.name === 'train')?.count ?? 0;
-    }
-    const secondsPerEpoch = samples / median;
-    return {
-      secondsPerEpoch,
-      totalSeconds: secondsPerEpoch * config.epochs,
-      basis: `measured by run "${run.name}" on this machine: ${median.toFixed(1)} images/s (training steps only)`,
-    };
-  }
-  return null;
-}
 
 /** Drops undefined and empty optional fields so the strict schema accepts the config. */
 export function cleanConfig(cfg: TrainingConfig): TrainingConfig {
