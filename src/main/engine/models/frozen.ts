@@ -41,8 +41,16 @@ interface Affine {
 
 type Fusable = 'linear' | 'relu' | 'relu6';
 
+/** Layer configs never change after a layer is built; getConfig() rebuilds them on each call. */
+const configs = new WeakMap<Layer, Record<string, unknown>>();
+
 function config(layer: Layer): Record<string, unknown> {
-  return layer.getConfig() as Record<string, unknown>;
+  let c = configs.get(layer);
+  if (!c) {
+    c = layer.getConfig() as Record<string, unknown>;
+    configs.set(layer, c);
+  }
+  return c;
 }
 
 function pair(v: unknown): [number, number] {
