@@ -45,7 +45,7 @@ export async function startServe(env: Record<string, string> = {}): Promise<Serv
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`dmat serve printed no URL:\n${out}`)),
-      150_000,
+      220_000,
     );
     const check = () => {
       const m = out.match(/http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+/);
