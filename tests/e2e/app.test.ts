@@ -107,6 +107,11 @@ describe('DMAT Studio in the browser', { timeout: 240_000 }, () => {
     expect(stored.samples).toBe(16);
     expect(worst.replace(/\s*%$/, '')).toBe(((stored.worstCaseAccuracy ?? NaN) * 100).toFixed(1));
     await screenshot(page, '4-audit-report');
+
+    // Export PDF: the browser mode downloads the report the engine wrote.
+    const download = page.waitForEvent('download', { timeout: 120_000 });
+    await page.getByTestId('audit-export').click();
+    expect((await download).suggestedFilename()).toMatch(/\.pdf$/);
   });
 
   it('starts a short DMAT run from the wizard and watches its chart update', async () => {
