@@ -167,6 +167,26 @@ describe('DMAT Studio in the browser', { timeout: 240_000 }, () => {
     }
   });
 
+  it('audits the trained model and compares it with the imported one side by side', async () => {
+    await page.getByTestId('nav-audit').click();
+    await page.getByTestId('audit-model').selectOption({ label: 'e2e-dmat' });
+    await page.getByTestId('audit-samples').fill('16');
+    await page.getByTestId('audit-run').click();
+    await page.getByTestId('audit-report').getByText('e2e-dmat on').waitFor();
+    await page
+      .locator('[data-testid="audit-status"]', { hasText: 'done' })
+      .waitFor({ timeout: 150_000 });
+    const boxes = page.locator('[data-testid="audit-list"] input[type="checkbox"]');
+    expect(await boxes.count()).toBe(2);
+    await boxes.nth(0).check();
+    await boxes.nth(1).check();
+    const compare = page.getByTestId('audit-compare');
+    await compare.waitFor();
+    expect(await compare.locator('tbody tr').count()).toBe(2);
+    await compare.scrollIntoViewIfNeeded();
+    await screenshot(page, '4-audit-compare');
+  });
+
   it('lists the run and the audit in the history', async () => {
     await page.getByTestId('nav-history').click();
     await page.getByTestId('history-table').getByText('e2e-dmat').first().waitFor();

@@ -4,6 +4,7 @@ import type { JobEvent, MetricPoint, RunDetail, RunSummary, TrainingConfig } fro
 import type { AccuracyPoint, LossPoint } from '@shared/charts/training-curves';
 import { api } from '../lib/api';
 import { useJobsStore } from './jobs';
+import { useLibraryStore } from './library';
 
 export const useRunsStore = defineStore('runs', {
   state: () => ({
@@ -66,6 +67,8 @@ export const useRunsStore = defineStore('runs', {
       }
       if (e.type === 'done' || e.type === 'error' || e.type === 'cancelled') {
         void this.loadList();
+        // A finished run saved its classifier into the library.
+        if (e.type === 'done') void useLibraryStore().load();
         if (e.targetId === this.currentId) void this.open(e.targetId);
       }
       if (e.type === 'progress') {
