@@ -183,7 +183,6 @@ describe('DMAT Studio in the browser', { timeout: 240_000 }, () => {
     const compare = page.getByTestId('audit-compare');
     await compare.waitFor();
     expect(await compare.locator('tbody tr').count()).toBe(2);
-    await compare.scrollIntoViewIfNeeded();
     await screenshot(page, '4-audit-compare');
   });
 

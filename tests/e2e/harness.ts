@@ -87,6 +87,8 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   // Notifications are transient: clear them so they do not cover the screen's content.
   for (const toast of await page.locator('.toast').all())
     await toast.click().catch(() => undefined);
+  // A full-page picture of a scrolled page repeats the sticky header mid-page.
+  await page.evaluate(() => window.scrollTo(0, 0));
   const file = join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
