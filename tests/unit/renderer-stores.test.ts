@@ -57,6 +57,15 @@ describe('wizard store', () => {
     expect(wiz.touched).toContain('method');
   });
 
+  it('edits a copy: the paper defaults shown as hints stay as they were', async () => {
+    const wiz = useWizardStore();
+    await wiz.init();
+    wiz.draft!.imageAttack!.steps = 2;
+    wiz.draft!.lrKnots[1].value = 0.05;
+    expect(wiz.defaults?.imageAttack?.steps).toBe(5);
+    expect(wiz.defaults?.lrKnots[1].value).toBe(0.4);
+  });
+
   it('keeps schedule choices when the method changes', async () => {
     const wiz = useWizardStore();
     await wiz.init();

@@ -60,8 +60,9 @@ export const useWizardStore = defineStore('wizard', {
       });
       const keep = this.draft;
       this.defaults = defaults;
+      // A deep copy: editing the draft must never change the "paper" hints.
       this.draft = {
-        ...defaults,
+        ...(JSON.parse(JSON.stringify(defaults)) as TrainingConfig),
         datasetId: datasetId ?? defaults.datasetId ?? '',
         ...(keep && this.source === 'model' && keep.initModelId
           ? { initModelId: keep.initModelId, architecture: undefined }
