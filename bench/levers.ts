@@ -83,10 +83,6 @@ const levers: { lever: string; adds: string[]; frozen?: boolean }[] = [
   { lever: '+ Identity without a copy (tensors saved for the backward pass)', adds: ['Identity'] },
   { lever: '+ Sum/Mean over leading axes in one pass (no transpose)', adds: ['Sum', 'Mean'] },
   {
-    lever: '+ Relu gradient from the output in one pass',
-    adds: ['Relu gradient', 'EngineReluBackward'],
-  },
-  {
     lever: '+ frozen forward for attacks (BN folded, input-only gradient)',
     adds: [],
     frozen: true,

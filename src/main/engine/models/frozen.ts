@@ -17,7 +17,6 @@
  * the savings.
  */
 import * as tf from '@tensorflow/tfjs';
-import { reluBackward } from '../runtime/kernels/relu-backward';
 
 type Sym = tf.SymbolicTensor;
 type Layer = tf.layers.Layer;
@@ -171,10 +170,11 @@ function fusableActivation(layer: Layer): Fusable | null {
   return null;
 }
 
-/** dy through the activation, from the activation's output. */
+/** dy through the activation, from the activation's output (y > 0 exactly where x > 0). */
 function activationBackward(act: Fusable, dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
   if (act === 'linear') return dy;
-  return reluBackward(dy, y, act === 'relu6' ? 6 : Infinity);
+  if (act === 'relu') return tf.mul(dy, tf.step(y));
+  return tf.mul(dy, tf.cast(tf.logicalAnd(tf.greater(y, 0), tf.less(y, 6)), 'float32'));
 }
 
 /** act(op(x, W) + b) in one fused kernel, differentiable in x only. */

@@ -17,8 +17,6 @@ import { fusedBatchNormGradConfig } from './fused-batch-norm-grad';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { identityConfig } from './identity';
 import { leadingReductionKernel } from './leading-axis-reductions';
-import { reluBackwardConfig } from './relu-backward';
-import { reluGradConfig } from './relu-grad';
 
 export interface WasmKernel {
   kernelName: string;
@@ -39,7 +37,6 @@ export const wasmKernels: WasmKernel[] = [
   fixed(conv2DBackpropInputConfig, true),
   fixed(maxPoolGradConfig, true),
   fixed(identityConfig, true),
-  fixed(reluBackwardConfig, false),
   { kernelName: 'Sum', replaces: true, make: (stock) => leadingReductionKernel('Sum', stock) },
   { kernelName: 'Mean', replaces: true, make: (stock) => leadingReductionKernel('Mean', stock) },
 ];
@@ -51,7 +48,7 @@ export const engineKernels = new Map<string, KernelConfig>();
  * Gradients (backend-independent, built from ops) that replace tfjs's own where those do
  * needless work on the hot path. Registering one affects every backend.
  */
-export const gradientOverrides: GradConfig[] = [fusedBatchNormGradConfig, reluGradConfig];
+export const gradientOverrides: GradConfig[] = [fusedBatchNormGradConfig];
 
 let registered = false;
 
