@@ -124,7 +124,8 @@ export async function describeDatasetFolder(
 }
 
 export class Library {
-  private builtinsChecked = false;
+  /** Pending or finished registration of the embedded defaults, shared by concurrent callers. */
+  private builtins: Promise<void> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -133,9 +134,12 @@ export class Library {
   ) {}
 
   /** Register the embedded classifiers and dataset (once per process; cheap when present). */
-  async ensureBuiltins(): Promise<void> {
-    if (this.builtinsChecked) return;
-    this.builtinsChecked = true;
+  ensureBuiltins(): Promise<void> {
+    this.builtins ??= this.registerBuiltins();
+    return this.builtins;
+  }
+
+  private async registerBuiltins(): Promise<void> {
     const modelsDir = path.join(this.resourcesDir, 'models');
     if (existsSync(modelsDir)) {
       for (const e of await fs.readdir(modelsDir, { withFileTypes: true })) {
