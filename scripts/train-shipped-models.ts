@@ -27,7 +27,7 @@ import { readModelMeta } from '../src/main/engine/models/meta';
 import { configureAttack, type AttackSpec } from '../src/main/engine/attacks/registry';
 import { formatPixels } from '../src/main/engine/attacks/presets';
 import { openDataset, loadSplit } from '../src/main/engine/training/dataset';
-import { attackView, generatorView } from '../src/main/engine/training/attack-view';
+import { attackView, generatorView } from '../src/main/engine/models/attack-view';
 import { disposeBatch, type TrainingSet } from '../src/main/engine/training/data';
 import { train, type TrainConfig } from '../src/main/engine/training/train';
 import { METHODS } from '../src/main/engine/training/methods/index';
@@ -87,7 +87,7 @@ log(describeBackend(backend));
 const ds = await openDataset(DATA);
 if (!ds.generator)
   throw new Error(`${DATA}: the comparison needs an on-manifold dataset with a generator`);
-// Attacks run on the frozen forward passes (exact, faster; see engine/training/attack-view.ts).
+// Attacks run on the frozen forward passes (exact, faster; see engine/models/attack-view.ts).
 const generator: Generator = generatorView(ds.generator);
 const trainSplit = await loadSplit(ds, 'train', { samples: S.samples, seed: S.seed });
 const testSplit = await loadSplit(ds, 'test', {

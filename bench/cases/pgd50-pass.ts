@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { PgdLinf } from '../../src/main/engine/attacks/pgd';
 import { LayersClassifier } from '../../src/main/engine/models/classifier';
-import { attackView } from '../../src/main/engine/training/attack-view';
+import { attackView } from '../../src/main/engine/models/attack-view';
 import type { BenchCase, BenchOptions } from '../types';
 import { BATCH, NUM_CLASSES, benchModel, randomBatch } from './fixtures';
 

@@ -14,7 +14,7 @@ import {
   buildGenerator,
   latentShapeFor,
 } from '../../src/main/engine/manifold/generatorArchitecture';
-import { attackView, generatorView } from '../../src/main/engine/training/attack-view';
+import { attackView, generatorView } from '../../src/main/engine/models/attack-view';
 import { METHODS } from '../../src/main/engine/training/methods/index';
 import { SgdMomentum } from '../../src/main/engine/training/optimizer';
 import { trainingStep } from '../../src/main/engine/training/train';

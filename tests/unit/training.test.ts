@@ -26,7 +26,7 @@ import {
   type Checkpoint,
 } from '../../src/main/engine/training/checkpoint';
 import { getModelState } from '../../src/main/engine/training/weights';
-import { attackView } from '../../src/main/engine/training/attack-view';
+import { attackView } from '../../src/main/engine/models/attack-view';
 import { crossEntropyMean } from '../../src/main/engine/attacks/losses';
 import type { TrainingMethod } from '../../src/shared/api';
 import { SigmoidGenerator, uniforms } from './attacks-seen.fixtures';

@@ -11,6 +11,7 @@ import { deriveSeed } from '../attacks/seeds';
 import type { AttackBatch, AttackContext, AttackOptions, Budget } from '../attacks/types';
 import { batches, disposeBatch, type Batch } from '../data/batching';
 import type { Dataset } from '../data/dataset';
+import { attackModels } from '../models/attack-view';
 import type { Classifier, Generator } from '../models/types';
 import type { AuditOutcomes } from './outcomes';
 import type { AuditPhase, PartProgress } from './progress';
@@ -173,7 +174,8 @@ export async function runAuditPart(
   const range = opts.range ?? [0, batchCount(plan)];
   const indices = partIndices(plan, range);
   const n = indices.length;
-  const ctx: AttackContext = { classifier: models.classifier, generator: models.generator };
+  // Attacks need input gradients only: the frozen views skip all weight-gradient work.
+  const ctx: AttackContext = attackModels(models.classifier, models.generator);
   const iterate = () =>
     batches(plan.dataset, {
       split: plan.split,

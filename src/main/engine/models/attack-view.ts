@@ -1,16 +1,16 @@
 /**
- * The classifier as attacks see it during training: the same model in inference mode through
+ * The classifier as attacks see it (in audits and while training): the same model in inference mode through
  * the frozen forward pass (batch-norm folded, input-only gradients, engine/models/frozen.ts).
  * Weights are read on every call, so the view follows the training updates; it passes no
  * gradient to the weights and is never used for the training loss. The generator gets the same
  * treatment (it is never trained here): about 1.2× faster latent attacks, 1.4× faster image ones.
  */
 import * as tf from '@tensorflow/tfjs';
-import { frozenForward } from '../models/frozen';
-import { applyPreprocessing } from '../models/preprocessing';
-import type { LayersClassifier } from '../models/classifier';
-import type { Classifier, Generator } from '../models/types';
-import { LayersGenerator } from '../models/generator';
+import { frozenForward } from './frozen';
+import { applyPreprocessing } from './preprocessing';
+import { LayersClassifier } from './classifier';
+import type { Classifier, Generator } from './types';
+import { LayersGenerator } from './generator';
 
 export function attackView(c: LayersClassifier): Classifier {
   const forward = frozenForward(c.model);
@@ -49,5 +49,19 @@ export function generatorView(g: Generator): Generator {
     },
     trainableVariables: () => [],
     dispose: () => undefined,
+  };
+}
+
+/**
+ * The models an attack should use: Layers models through their frozen views, anything else
+ * (a GraphModel, a custom Classifier) as it is.
+ */
+export function attackModels(
+  classifier: Classifier,
+  generator?: Generator,
+): { classifier: Classifier; generator?: Generator } {
+  return {
+    classifier: classifier instanceof LayersClassifier ? attackView(classifier) : classifier,
+    generator: generator ? generatorView(generator) : undefined,
   };
 }

@@ -16,7 +16,7 @@ import type { Generator } from '../models/types';
 import { permutation } from '../manifold/random';
 import type { Checkpoint } from './checkpoint';
 import { disposeBatch, type TrainingSet } from './data';
-import { attackView, generatorView } from './attack-view';
+import { attackView, generatorView } from '../models/attack-view';
 import { evaluate, type EvaluationResult } from './evaluate';
 import { methodSpec } from './methods/index';
 import type {
