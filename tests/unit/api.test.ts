@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
@@ -350,5 +350,21 @@ describe('dataset import and preview', () => {
     expect(pixels).toEqual(Array.from(stored.x.data.subarray(3 * 784, 4 * 784)));
     expect(items[0].label).toBe(stored.y.data[3]);
     expect(items[0].onManifold).not.toBeNull();
+  });
+  it('takes the budgets a dataset recommends for its scale as training defaults', async () => {
+    await initBackend();
+    const folder = join(home, 'scaled-dataset');
+    cpSync(await onManifoldDatasetFolder({ numClasses: 4 }), folder, { recursive: true });
+    const manifestFile = join(folder, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    manifest.threatModel = { imageEps: 0.1, latentEta: 0.5 };
+    writeFileSync(manifestFile, JSON.stringify(manifest));
+    const d = await api.importDataset({ path: folder, copy: false, name: 'scaled' });
+    const c = await api.trainingDefaults({ method: 'dmat', datasetId: d.id });
+    expect(c.imageAttack).toEqual({ eps: 0.1, stepSize: 0.025, steps: 5 });
+    expect(c.latentAttack).toMatchObject({ eps: 0.5, stepSize: 0.125, steps: 5 });
+    // The small CNN's schedule keeps the reference knots with a gentler peak.
+    expect(Math.max(...c.lrKnots.map((k) => k.value))).toBeCloseTo(0.05);
+    expect(c.lrKnots.map((k) => k.epoch)).toEqual([0, 1, 6, 12, 15, 20]);
   });
 });

@@ -28,7 +28,7 @@ import { architectures } from '../engine/models/architectures/index';
 import { appVersion } from '../engine/report/app-version';
 import { encodePng } from '../engine/report/images';
 import { initBackend, type BackendReport } from '../engine/runtime/backend';
-import { REFERENCE_EPOCHS, REFERENCE_KNOTS } from '../engine/training/schedule';
+import { REFERENCE_EPOCHS, REFERENCE_KNOTS, scaleKnots } from '../engine/training/schedule';
 import { JobRunner } from '../jobs/runner';
 import { openStore, type Store } from '../store/index';
 import { appRoot, databasePath, dmatHome } from '../store/paths';
@@ -59,34 +59,62 @@ export interface DmatApiHandle extends DmatApi {
 
 const MIME: Record<string, string> = { pdf: 'application/pdf', json: 'application/json' };
 
-/** The paper's settings for a method (ALGORITHMS.md §4), on the dataset's architecture. */
+/** Peak learning rate for the small CNN: the reference 0.4 makes its loss blow up (docs/results.md). */
+const SMALL_CNN_PEAK_LR = 0.05;
+
+/**
+ * Budgets a dataset recommends for its own scale (manifest field `threatModel`): the paper's
+ * 4/255 and η = 0.02 are ImageNet / StyleGAN-W+ numbers that do not carry over to every dataset.
+ */
+interface DatasetThreatModel {
+  imageEps?: number;
+  latentEta?: number;
+}
+
+async function datasetThreatModel(folder: string | undefined): Promise<DatasetThreatModel> {
+  if (!folder) return {};
+  try {
+    const manifest = JSON.parse(await fs.readFile(path.join(folder, 'manifest.json'), 'utf8'));
+    const tm = manifest?.threatModel ?? {};
+    const positive = (v: unknown) => (typeof v === 'number' && v > 0 ? v : undefined);
+    return { imageEps: positive(tm.imageEps), latentEta: positive(tm.latentEta) };
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The paper's settings for a method (ALGORITHMS.md §4), on the dataset's architecture, with the
+ * budgets the dataset recommends where it names them (steps of a quarter of the budget).
+ */
 function trainingDefaults(
   method: TrainingMethod,
   datasetId: string,
   imageShape?: number[],
+  threat: DatasetThreatModel = {},
 ): TrainingConfig {
   const small = !imageShape || (imageShape[0] <= 32 && imageShape[2] === 1);
   const image = ['at', 'dmat', 'trades', 'dmat-trades'].includes(method);
   const latent = ['omat', 'dmat', 'dmat-trades'].includes(method);
   const trades = method === 'trades' || method === 'dmat-trades';
+  const eps = threat.imageEps ?? 4 / 255;
+  const epsStep = threat.imageEps ? eps / 4 : 1 / 255;
+  const eta = threat.latentEta ?? 0.02;
+  const etaStep = threat.latentEta ? eta / 4 : 0.005;
   return {
     method,
     datasetId,
     architecture: small ? 'small-cnn' : 'resnet-small',
     epochs: REFERENCE_EPOCHS,
     batchSize: 64,
-    lrKnots: REFERENCE_KNOTS.map((k) => ({ ...k })),
+    lrKnots: small
+      ? scaleKnots(REFERENCE_KNOTS, REFERENCE_EPOCHS, { peak: SMALL_CNN_PEAK_LR })
+      : REFERENCE_KNOTS.map((k) => ({ ...k })),
     momentum: 0.9,
     weightDecay: 5e-4,
-    ...(image
-      ? {
-          imageAttack: trades
-            ? { eps: 4 / 255, stepSize: 1 / 255, steps: 10 }
-            : { eps: 4 / 255, stepSize: 1 / 255, steps: 5 },
-        }
-      : {}),
+    ...(image ? { imageAttack: { eps, stepSize: epsStep, steps: trades ? 10 : 5 } } : {}),
     ...(latent
-      ? { latentAttack: { eps: 0.02, stepSize: 0.005, steps: 5, kind: 'om-pgd' as const } }
+      ? { latentAttack: { eps: eta, stepSize: etaStep, steps: 5, kind: 'om-pgd' as const } }
       : {}),
     ...(trades ? { tradesBeta: 6 } : {}),
     validationSamples: 500,
@@ -269,7 +297,12 @@ export function createApi(opts: ApiOptions = {}): DmatApiHandle {
 
     async trainingDefaults({ method, datasetId }) {
       const d = datasetId ? await library.resolveDataset(datasetId) : undefined;
-      return trainingDefaults(method, d?.id ?? '', d?.imageShape);
+      return trainingDefaults(
+        method,
+        d?.id ?? '',
+        d?.imageShape,
+        await datasetThreatModel(d?.path),
+      );
     },
     estimateTraining: ({ config }) => runs.estimate(config),
     startRun: ({ config }) => runs.start(config),

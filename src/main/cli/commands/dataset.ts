@@ -230,6 +230,14 @@ function describe(m: DatasetManifest, counts: Record<string, number[]> | undefin
       `learnability (small CNN, test accuracy): trained and tested on g(w) ${pct(l.gw.testAccuracy)}, on x ${pct(l.x.testAccuracy)} (${l.gw.trainCount} train / ${l.gw.testCount} test, ${l.gw.epochs} epochs)`,
     );
   }
+  const tm = m.threatModel;
+  if (tm?.imageEps || tm?.latentEta) {
+    const parts = [
+      tm.imageEps ? `L∞ ε = ${tm.imageEps} [0,1] px` : '',
+      tm.latentEta ? `η = ${tm.latentEta} latent` : '',
+    ].filter(Boolean);
+    lines.push(`recommended budgets (training defaults): ${parts.join(', ')}`);
+  }
   const proj = (m.provenance as { projection?: Record<string, unknown> }).projection;
   if (proj) lines.push(`projection settings: ${JSON.stringify(proj)}`);
   const src = m.provenance as { source?: unknown; licence?: unknown };

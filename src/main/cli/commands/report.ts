@@ -1,11 +1,4 @@
 import { parseArgs } from 'node:util';
-import {
-  appVersion,
-  exportReport,
-  loadReportData,
-  ReportInputError,
-  verdictLine,
-} from '../../engine/report';
 import { openStore } from '../../store/index';
 import { UserError, type CliCommand } from '../command';
 
@@ -23,6 +16,9 @@ export const reportCommand: CliCommand = {
   summary: 'write the PDF (and JSON) robustness report of an audit',
   usage: USAGE,
   async run(argv) {
+    // The PDF engine (pdfkit, ECharts, fonts) loads only when a report is made, not on every `dmat` call.
+    const { appVersion, exportReport, loadReportData, ReportInputError, verdictLine } =
+      await import('../../engine/report');
     let parsed;
     try {
       parsed = parseArgs({

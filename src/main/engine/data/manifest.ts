@@ -65,6 +65,18 @@ export const manifestSchema = z.object({
       z.looseObject({ meanL1: z.number().optional(), meanPsnr: z.number().optional() }),
     )
     .optional(),
+  /**
+   * Budgets suited to this dataset's scale, used as training defaults: imageEps in [0,1]
+   * pixel units, latentEta in the generator's latent units (the paper's 4/255 and η = 0.02 are
+   * ImageNet and StyleGAN-W+ numbers).
+   */
+  threatModel: z
+    .looseObject({
+      imageEps: z.number().positive().optional(),
+      latentEta: z.number().positive().optional(),
+      reason: z.string().optional(),
+    })
+    .optional(),
 });
 
 export type ArrayRef = z.infer<typeof arrayRefSchema>;

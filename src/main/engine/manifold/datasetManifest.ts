@@ -55,6 +55,8 @@ export interface DatasetManifest {
   >;
   provenance: Record<string, unknown>;
   quality: Record<string, SplitQuality> & { learnability?: Record<string, LearnabilityFigure> };
+  /** Budgets suited to this dataset's scale (see engine/data/manifest.ts). */
+  threatModel?: { imageEps?: number; latentEta?: number; reason?: string };
 }
 
 export async function readManifest(dir: string): Promise<DatasetManifest> {
