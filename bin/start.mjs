@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { electronSqliteBinding } from './electron-sqlite.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -21,8 +22,8 @@ function electronBinary() {
   return probe.status === 0 && last ? last : null;
 }
 
-function run(cmd, args) {
-  const child = spawn(cmd, args, { cwd: root, stdio: 'inherit' });
+function run(cmd, args, env = process.env) {
+  const child = spawn(cmd, args, { cwd: root, stdio: 'inherit', env });
   child.on('exit', (code) => process.exit(code ?? 0));
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 }
@@ -31,7 +32,8 @@ const binary = process.env.DMAT_FORCE_BROWSER ? null : electronBinary();
 if (binary) {
   const pkg = require.resolve('electron-vite/package.json');
   const electronVite = join(dirname(pkg), 'bin', 'electron-vite.js');
-  run(process.execPath, [electronVite, 'preview', '--', ...process.argv.slice(2)]);
+  const env = { ...process.env, DMAT_SQLITE_BINDING: electronSqliteBinding(root) };
+  run(process.execPath, [electronVite, 'preview', '--', ...process.argv.slice(2)], env);
 } else {
   console.log(
     'The Electron binary is not available on this machine (it is downloaded on first run and this install is offline), so DMAT Studio starts in browser mode instead.',
