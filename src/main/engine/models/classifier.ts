@@ -3,6 +3,7 @@
  * model's preprocessing inside `logits`, so callers never normalise.
  */
 import * as tf from '@tensorflow/tfjs';
+import { graphForward, layersForward, layersTrainables } from './run-model';
 import { applyPreprocessing } from './preprocessing';
 import { IDENTITY_PREPROCESSING, type Classifier, type Preprocessing } from './types';
 
@@ -55,13 +56,11 @@ export class LayersClassifier extends BaseClassifier {
   }
 
   protected forward(x: tf.Tensor4D, training: boolean): tf.Tensor {
-    const out = this.model.apply(x, { training });
-    return Array.isArray(out) ? (out[0] as tf.Tensor) : (out as tf.Tensor);
+    return layersForward(this.model, x, training);
   }
 
   trainableVariables(): tf.Variable[] {
-    // LayerVariable.read() hands back its underlying tf.Variable (typed only as a Tensor).
-    return this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+    return layersTrainables(this.model);
   }
 
   dispose(): void {
@@ -79,9 +78,7 @@ export class GraphClassifier extends BaseClassifier {
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor {
-    const out = this.model.predict(x);
-    if (out instanceof tf.Tensor) return out;
-    return Array.isArray(out) ? out[0] : Object.values(out)[0];
+    return graphForward(this.model, x);
   }
 
   trainableVariables(): tf.Variable[] {

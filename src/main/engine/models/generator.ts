@@ -3,6 +3,7 @@
  * raw output has another range (tanh: [-1,1]) is mapped to [0,1] here, from its sidecar.
  */
 import * as tf from '@tensorflow/tfjs';
+import { graphForward, layersForward, layersTrainables } from './run-model';
 import type { Generator } from './types';
 
 export interface GeneratorInfo {
@@ -52,13 +53,11 @@ export class LayersGenerator extends BaseGenerator {
   }
 
   protected forward(w: tf.Tensor, training: boolean): tf.Tensor {
-    const out = this.model.apply(w, { training });
-    return Array.isArray(out) ? (out[0] as tf.Tensor) : (out as tf.Tensor);
+    return layersForward(this.model, w, training);
   }
 
   trainableVariables(): tf.Variable[] {
-    // LayerVariable.read() hands back its underlying tf.Variable (typed only as a Tensor).
-    return this.model.trainableWeights.map((v) => v.read() as tf.Variable);
+    return layersTrainables(this.model);
   }
 
   dispose(): void {
@@ -75,9 +74,7 @@ export class GraphGenerator extends BaseGenerator {
   }
 
   protected forward(w: tf.Tensor): tf.Tensor {
-    const out = this.model.predict(w);
-    if (out instanceof tf.Tensor) return out;
-    return Array.isArray(out) ? out[0] : Object.values(out)[0];
+    return graphForward(this.model, w);
   }
 
   trainableVariables(): tf.Variable[] {
