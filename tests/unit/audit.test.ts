@@ -85,6 +85,10 @@ describe('audit run', () => {
         whole.outcomes.attacks.find((o) => o.key === a.key)!.correct.filter(Boolean).length,
       );
     }
+    // An attack never repairs a sample: robust under an attack implies right without it.
+    for (const o of whole.outcomes.attacks) {
+      o.correct.forEach((c, i) => c && expect(whole.outcomes.cleanCorrect[i]).toBe(true));
+    }
     expect(pgd.accuracy).toBeLessThan(res.standardAccuracy);
     const minColumn = Math.min(res.standardAccuracy, ...res.attacks.map((a) => a.accuracy));
     expect(res.worstCaseAccuracy).toBeLessThanOrEqual(minColumn);

@@ -243,7 +243,9 @@ export async function runAuditPart(
           const offset = col.predicted.length;
           res.predicted.forEach((p, i) => {
             col.predicted.push(p);
-            col.correct.push(p === labels[offset + i]);
+            // Robust = right without the attack and under it (AutoAttack's convention): an
+            // attack never counts as repairing a misclassified sample, so robust ≤ clean.
+            col.correct.push(cleanCorrect[offset + i] && p === labels[offset + i]);
             col.perturbationNorm.push(res.perturbationNorm[i]);
           });
           const wanted = picker.wanted(
@@ -295,8 +297,16 @@ export async function runAuditPart(
     });
   }
 
-  const sweeps = await runSweeps(plan, ctx, iterate, attackBatch, range, check, (phase, done) =>
-    opts.onProgress?.({ phase: 1 + plan.suite.attacks.length + phase, samplesDone: done }),
+  const sweeps = await runSweeps(
+    plan,
+    ctx,
+    iterate,
+    attackBatch,
+    range,
+    check,
+    cleanCorrect,
+    (phase, done) =>
+      opts.onProgress?.({ phase: 1 + plan.suite.attacks.length + phase, samplesDone: done }),
   );
   return { outcomes, attacks: tallies, sweeps, gallery: picker.all(), cleanTimeMs };
 }
@@ -330,6 +340,7 @@ async function runSweeps(
   attackBatch: (a: ResolvedSuiteAttack, b: Batch) => AttackBatch,
   range: [number, number],
   check: () => void,
+  cleanCorrect: readonly boolean[],
   progress: (phase: number, done: number) => void,
 ): Promise<SweepTally[]> {
   const out: SweepTally[] = [];
@@ -357,7 +368,7 @@ async function runSweeps(
                 })
               : await cleanPredictions(ctx, attackBatch(base, b).x);
           const y = await b.y.data();
-          predicted.forEach((p, i) => (correct += p === y[i] ? 1 : 0));
+          predicted.forEach((p, i) => (correct += cleanCorrect[total + i] && p === y[i] ? 1 : 0));
           total += predicted.length;
         } finally {
           disposeBatch(b);
