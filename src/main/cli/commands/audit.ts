@@ -4,6 +4,7 @@ import type { AuditDetail, BudgetInfo, JobEvent } from '../../../shared/api';
 import { createApi } from '../../api/index';
 import { formatPixels } from '../../engine/attacks/presets';
 import { EXIT, UserError, type CliCommand } from '../command';
+import { numberFlag } from '../flags';
 import { createProgressDisplay } from '../progress';
 import { pct, renderTable } from '../table';
 
@@ -24,15 +25,6 @@ and the per-sample worst case in SQLite, and prints a table (budgets with their 
   --fail-under ACC   exit 1 when the worst-case accuracy is below ACC (0.4 or 40%)
   --json             print the stored audit as JSON on stdout
 Exit codes: 0 ok, 1 worst case below --fail-under, 2 bad input.`;
-
-function intFlag(name: string, v: string | undefined, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) {
-    throw new UserError(`--${name} must be an integer ≥ ${min}, got "${v}"`);
-  }
-  return n;
-}
 
 /** "0.4", "40%" or "40" (percent when > 1) → fraction in [0,1]. */
 export function parseThreshold(v: string): number {
@@ -109,11 +101,11 @@ export const auditCommand: CliCommand = {
       suite: values.suite!,
       split: values.split as 'test' | 'train',
       images: values.images as 'on-manifold' | 'natural' | undefined,
-      samples: intFlag('samples', values.samples, 1),
-      batchSize: intFlag('batch', values.batch, 1),
-      seed: intFlag('seed', values.seed, 0),
-      workers: intFlag('workers', values.workers, 1),
-      galleryPerAttack: intFlag('gallery', values.gallery, 0),
+      samples: numberFlag(values.samples, '--samples', { integer: true, min: 1 }),
+      batchSize: numberFlag(values.batch, '--batch', { integer: true, min: 1 }),
+      seed: numberFlag(values.seed, '--seed', { integer: true, min: 0 }),
+      workers: numberFlag(values.workers, '--workers', { integer: true, min: 1 }),
+      galleryPerAttack: numberFlag(values.gallery, '--gallery', { integer: true, min: 0 }),
     };
 
     const api = createApi();

@@ -18,7 +18,8 @@ import { balancedSample, permutation } from '../../engine/manifold/random';
 import { classCounts } from '../../engine/manifold/stats';
 import { initBackend } from '../../engine/runtime/backend';
 import { UserError, type CliCommand } from '../command';
-import { parseFlags, progressBar } from './progressBar';
+import { intFlag, parseFlags, positiveFlag } from '../flags';
+import { progressBar } from './progressBar';
 
 const usage = `dmat dataset build --generator G --images I [--labels L] --out D [options]
 dmat dataset info D [--verify] [--json]
@@ -49,22 +50,6 @@ Interrupted builds resume when the same command is run again.
   --seed N            seed of the sampling (default 0)
 
 info: --verify checks every file against its checksum in the manifest; --json prints the manifest.`;
-
-function int(v: string | undefined, name: string, fallback: number, min = 0): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min)
-    throw new UserError(`--${name} must be an integer ≥ ${min}, got "${v}"`);
-  return n;
-}
-
-function num(v: string | undefined, name: string, fallback: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new UserError(`--${name} must be a positive number, got "${v}"`);
-  return n;
-}
 
 function sample(
   s: SplitData,
@@ -112,13 +97,13 @@ async function build(argv: string[]): Promise<number> {
   if (values.init !== undefined && values.init !== 'encoder' && values.init !== 'zeros') {
     throw new UserError(`--init must be "encoder" or "zeros", got "${values.init}"`);
   }
-  const seed = int(values.seed, 'seed', 0);
+  const seed = intFlag(values.seed, 'seed', 0);
   const projection = {
-    steps: int(values.steps, 'steps', DEFAULT_PROJECTION.steps, 1),
-    learningRate: num(values.lr, 'lr', DEFAULT_PROJECTION.learningRate),
-    lambda: num(values.lambda, 'lambda', DEFAULT_PROJECTION.lambda),
+    steps: intFlag(values.steps, 'steps', DEFAULT_PROJECTION.steps, 1),
+    learningRate: positiveFlag(values.lr, 'lr', DEFAULT_PROJECTION.learningRate),
+    lambda: positiveFlag(values.lambda, 'lambda', DEFAULT_PROJECTION.lambda),
   };
-  const batchSize = int(values.batch, 'batch', 100, 1);
+  const batchSize = intFlag(values.batch, 'batch', 100, 1);
   const report = await initBackend();
   const source = await readImageSource(values.images!, values.labels);
   if (values['test-images']) {
@@ -131,11 +116,12 @@ async function build(argv: string[]): Promise<number> {
       `--class-names gives ${names.length} names but the labels have ${numClasses} classes`,
     );
   }
-  const samples = values.samples === undefined ? undefined : int(values.samples, 'samples', 0, 1);
+  const samples =
+    values.samples === undefined ? undefined : intFlag(values.samples, 'samples', 0, 1);
   const testSamples =
     values['test-samples'] === undefined
       ? undefined
-      : int(values['test-samples'], 'test-samples', 0, 1);
+      : intFlag(values['test-samples'], 'test-samples', 0, 1);
   const splits: Record<string, SplitData> = {
     train: sample(source.splits.train, samples, numClasses, seed + 1, 'train'),
   };

@@ -22,7 +22,8 @@ import { ENCODER_DIR, FEATURES_DIR, saveModelFolder } from '../../engine/manifol
 import { saveClassifier, saveGenerator } from '../../engine/models/save';
 import { initBackend } from '../../engine/runtime/backend';
 import { UserError, type CliCommand } from '../command';
-import { parseFlags, progressBar } from './progressBar';
+import { intFlag, parseFlags, positiveFlag } from '../flags';
+import { progressBar } from './progressBar';
 
 const usage = `dmat generator train --images I [--labels L] --out G [options]
 
@@ -44,22 +45,6 @@ are given, G/features/ (the feature network of projection's perceptual term).
   --feature-epochs N  epochs of the feature network (default 1; 0 = none)
   --seed N          seed (default 0)`;
 
-function int(v: string | undefined, name: string, fallback: number, min = 0): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min)
-    throw new UserError(`--${name} must be an integer ≥ ${min}, got "${v}"`);
-  return n;
-}
-
-function num(v: string | undefined, name: string, fallback: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new UserError(`--${name} must be a positive number, got "${v}"`);
-  return n;
-}
-
 async function train(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, {
     images: { type: 'string' },
@@ -79,22 +64,22 @@ async function train(argv: string[]): Promise<number> {
   if (!values.out) throw new UserError(`--out is required\n\n${usage}`);
   if (await exists(values.out))
     throw new UserError(`${values.out} exists already; choose a new --out folder`);
-  const seed = int(values.seed, 'seed', 0);
+  const seed = intFlag(values.seed, 'seed', 0);
   const opts = {
-    epochs: int(values.epochs, 'epochs', DEFAULT_GENERATOR_TRAINING.epochs, 1),
-    batchSize: int(values.batch, 'batch', DEFAULT_GENERATOR_TRAINING.batchSize, 1),
-    learningRate: num(values.lr, 'lr', DEFAULT_GENERATOR_TRAINING.learningRate),
-    klWeight: num(values.kl, 'kl', DEFAULT_GENERATOR_TRAINING.klWeight),
+    epochs: intFlag(values.epochs, 'epochs', DEFAULT_GENERATOR_TRAINING.epochs, 1),
+    batchSize: intFlag(values.batch, 'batch', DEFAULT_GENERATOR_TRAINING.batchSize, 1),
+    learningRate: positiveFlag(values.lr, 'lr', DEFAULT_GENERATOR_TRAINING.learningRate),
+    klWeight: positiveFlag(values.kl, 'kl', DEFAULT_GENERATOR_TRAINING.klWeight),
     seed,
   };
-  const featureEpochs = int(values['feature-epochs'], 'feature-epochs', 1);
+  const featureEpochs = intFlag(values['feature-epochs'], 'feature-epochs', 1);
 
   const report = await initBackend();
   const source = await readImageSource(values.images, values.labels);
   let data = source.splits.train;
   const numClasses = Math.max(...data.y) + 1;
   if (values.samples !== undefined) {
-    const n = int(values.samples, 'samples', 0, 1);
+    const n = intFlag(values.samples, 'samples', 0, 1);
     if (n > data.y.length)
       throw new UserError(`--samples ${n} exceeds the ${data.y.length} images in ${values.images}`);
     const idx =
@@ -105,8 +90,8 @@ async function train(argv: string[]): Promise<number> {
   }
   const arch: GeneratorArchitecture = {
     imageShape: data.x.shape.slice(1) as [number, number, number],
-    codeSize: int(values.latent, 'latent', DEFAULT_CODE_SIZE, 1),
-    baseChannels: int(values.channels, 'channels', DEFAULT_BASE_CHANNELS, 1),
+    codeSize: intFlag(values.latent, 'latent', DEFAULT_CODE_SIZE, 1),
+    baseChannels: intFlag(values.channels, 'channels', DEFAULT_BASE_CHANNELS, 1),
   };
   const latent = latentShapeFor(arch);
   console.log(

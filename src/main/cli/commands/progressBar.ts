@@ -1,19 +1,5 @@
-/** Helpers of the long-running CLI commands: a progress bar (stderr) and flag parsing. */
+/** The progress bar of the long-running CLI commands (stderr; plain lines without a terminal). */
 import cliProgress from 'cli-progress';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UserError } from '../command';
-
-/** parseArgs with unknown or malformed flags reported as user errors. */
-export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(
-  argv: string[],
-  options: O,
-) {
-  try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UserError((err as Error).message);
-  }
-}
 
 export interface ProgressBar {
   update(value: number, total: number, info: string): void;

@@ -2,7 +2,7 @@
 import { createApi } from '../../api/index';
 import { UserError, type CliCommand } from '../command';
 import { followRun } from '../training/follow-run';
-import { parseFlags } from './progressBar';
+import { parseFlags } from '../flags';
 
 const USAGE = `usage: dmat resume RUN_ID
 

@@ -1,7 +1,7 @@
 /** `dmat runs`: list the stored training runs. */
 import { createApi } from '../../api/index';
 import type { CliCommand } from '../command';
-import { parseFlags } from './progressBar';
+import { parseFlags } from '../flags';
 
 const USAGE = `usage: dmat runs [--json]
 

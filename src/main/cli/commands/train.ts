@@ -4,8 +4,8 @@ import { createApi } from '../../api/index';
 import { METHODS } from '../../engine/training/methods/index';
 import { REFERENCE_KNOTS, scaleKnots } from '../../engine/training/schedule';
 import { UserError, type CliCommand } from '../command';
-import { parseFlags } from './progressBar';
-import { followRun, numberFlag } from '../training/follow-run';
+import { numberFlag, parseFlags } from '../flags';
+import { followRun } from '../training/follow-run';
 
 /** Peak of the learning-rate schedule unless --lr says otherwise (see the usage text). */
 const DEFAULT_PEAK_LR = 0.05;

@@ -5,26 +5,6 @@ import { describeBudget } from '../../engine/attacks/presets';
 import { EXIT, UserError } from '../command';
 import { progressBar } from '../commands/progressBar';
 
-/** A numeric flag, or undefined when absent; a clear error naming the flag otherwise. */
-export function numberFlag(
-  raw: string | undefined,
-  flag: string,
-  o: { integer?: boolean; min?: number } = {},
-): number | undefined {
-  if (raw === undefined) return undefined;
-  const v = Number(raw);
-  if (
-    !Number.isFinite(v) ||
-    (o.integer && !Number.isInteger(v)) ||
-    (o.min !== undefined && v < o.min)
-  ) {
-    throw new UserError(
-      `${flag} must be ${o.integer ? 'an integer' : 'a number'}${o.min !== undefined ? ` ≥ ${o.min}` : ''}, got "${raw}"`,
-    );
-  }
-  return v;
-}
-
 const pct = (v: number | undefined) => (v === undefined ? '–' : `${(100 * v).toFixed(1)} %`);
 
 export function describeConfig(c: TrainingConfig): string[] {
