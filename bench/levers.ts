@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { availableParallelism, loadavg } from 'node:os';
 import { frozenForward } from '../src/main/engine/models/frozen';
 import { gradientOverrides, wasmKernels } from '../src/main/engine/runtime/kernels/index';
+import { useLazyFusedConv2d } from '../src/main/engine/runtime/kernels/lazy-fused-conv2d';
 import { BATCH, benchModel, crossEntropy, randomBatch } from './cases/fixtures';
 
 await import('@tensorflow/tfjs-backend-wasm');
@@ -36,6 +37,7 @@ function configure(engine: Set<string>): void {
     const stock = stockGradients.get(g.kernelName);
     tf.registerGradient(engine.has(`${g.kernelName} gradient`) || !stock ? g : stock);
   }
+  useLazyFusedConv2d(engine.has('lazy fused conv2d'));
 }
 
 function median(xs: number[]): number {
@@ -82,6 +84,10 @@ const levers: { lever: string; adds: string[]; frozen?: boolean }[] = [
   { lever: '+ MaxPoolGrad in one pass (also fixes all-negative windows)', adds: ['MaxPoolGrad'] },
   { lever: '+ Identity without a copy (tensors saved for the backward pass)', adds: ['Identity'] },
   { lever: '+ Sum/Mean over leading axes in one pass (no transpose)', adds: ['Sum', 'Mean'] },
+  {
+    lever: '+ fused conv2d unfused under a tape (each gradient only when needed)',
+    adds: ['lazy fused conv2d'],
+  },
   {
     lever: '+ frozen forward for attacks (BN folded, input-only gradient)',
     adds: [],

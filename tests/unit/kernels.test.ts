@@ -15,6 +15,11 @@ import {
   gradientOverrides,
   wasmKernels,
 } from '../../src/main/engine/runtime/kernels/index';
+import {
+  lazyFusedConv2dActive,
+  stockFusedConv2d,
+  useLazyFusedConv2d,
+} from '../../src/main/engine/runtime/kernels/lazy-fused-conv2d';
 import { benchCnn } from '../../src/main/engine/models/architectures';
 
 /** tfjs's own FusedBatchNorm gradient, captured before the engine replaces it. */
@@ -238,6 +243,126 @@ describe("batch-norm gradient (engine override on wasm) matches tfjs's own on cp
       ref.forEach((r, i) => expectClose(got[i], r));
     });
   }
+});
+
+describe("tf.fused.conv2d with lazy gradients matches tfjs's own fused op on cpu", () => {
+  const activations = ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu', 'prelu'] as const;
+  const cases = [
+    ...activations.map((activation) => ({
+      activation,
+      bias: true,
+      stride: 1,
+      pad: 'same' as const,
+    })),
+    { activation: 'linear' as const, bias: false, stride: 2, pad: 'valid' as const },
+    { activation: 'relu' as const, bias: true, stride: 2, pad: 'valid' as const },
+    // A scalar bias cannot go into the kernel: added as a separate op.
+    { activation: 'elu' as const, bias: true, scalarBias: true, stride: 1, pad: 'same' as const },
+  ];
+  for (const c of cases) {
+    const biasName = 'scalarBias' in c ? 'scalar bias' : c.bias ? 'bias' : 'no bias';
+    const name = `${c.activation}, ${biasName}, stride ${c.stride}, pad ${c.pad}`;
+    it(`${name}: gradients in input, filter, bias (and PReLU weights)`, async () => {
+      const xShape = [2, 7, 6, 3];
+      const wShape = [3, 3, 3, 5];
+      const inputs: Arrays = [
+        { data: randomArray(tf.util.sizeFromShape(xShape), 21), shape: xShape },
+        { data: randomArray(tf.util.sizeFromShape(wShape), 22), shape: wShape },
+        { data: randomArray(5, 23), shape: [5] },
+        { data: randomArray(5, 24).map((v) => v + 0.5), shape: [5] },
+        { data: randomArray(2 * 7 * 6 * 5, 25), shape: [2 * 7 * 6 * 5] },
+      ];
+      const run =
+        (op: typeof stockFusedConv2d) =>
+        (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, alpha: tf.Tensor, wts: tf.Tensor) => {
+          // Differentiate in every input the op uses: x, filter, then bias and PReLU weights.
+          const wrt = [x, w, ...(c.bias ? [b] : []), ...(c.activation === 'prelu' ? [alpha] : [])];
+          const loss = (...v: tf.Tensor[]) => {
+            const y = op({
+              x: v[0] as tf.Tensor4D,
+              filter: v[1] as tf.Tensor4D,
+              strides: c.stride,
+              pad: c.pad,
+              bias: 'scalarBias' in c ? tf.sum(v[2]) : c.bias ? v[2] : undefined,
+              activation: c.activation,
+              leakyreluAlpha: 0.15,
+              preluActivationWeights: c.activation === 'prelu' ? v[v.length - 1] : undefined,
+            });
+            // Weights for a non-uniform dy: as many as the output has (stride 2 uses a prefix).
+            const flat = tf.reshape(y, [-1]);
+            return tf.sum(tf.mul(flat, tf.slice(wts, 0, flat.size)));
+          };
+          return tf.grads(loss)(wrt);
+        };
+      const ref = await under('cpu', inputs, run(stockFusedConv2d));
+      const got = await under(
+        'wasm',
+        inputs,
+        run((args) => tf.fused.conv2d(args)),
+      );
+      expect(lazyFusedConv2dActive()).toBe(true);
+      ref.forEach((r, i) => expectClose(got[i], r));
+    });
+  }
+
+  /** Kernel calls of one training step and one input gradient of a two-convolution model. */
+  async function countKernels(): Promise<{
+    train: Map<string, number>;
+    attack: Map<string, number>;
+  }> {
+    await useBackend('wasm');
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [6, 6, 3], filters: 4, kernelSize: 3, padding: 'same' }),
+        tf.layers.reLU(),
+        tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same' }),
+        tf.layers.globalAveragePooling2d({}),
+        tf.layers.dense({ units: 3 }),
+      ],
+    });
+    const x = tf.randomUniform([2, 6, 6, 3]);
+    const labels = tf.oneHot(tf.tensor1d([0, 2], 'int32'), 3);
+    const lossOf = (xx: tf.Tensor) =>
+      tf.losses.softmaxCrossEntropy(labels, model.apply(xx) as tf.Tensor) as tf.Scalar;
+    const optimizer = tf.train.sgd(0.01);
+    const count = async (f: () => void) => {
+      const info = await tf.profile(f);
+      const n = new Map<string, number>();
+      for (const k of info.kernels) n.set(k.name, (n.get(k.name) ?? 0) + 1);
+      return n;
+    };
+    const step = () => optimizer.minimize(() => lossOf(x), true)?.dispose();
+    const attack = () => tf.dispose(tf.grad(lossOf)(x));
+    const counts = { train: await count(step), attack: await count(attack) };
+    step();
+    attack();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      step();
+      attack();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, labels]);
+    model.dispose();
+    return counts;
+  }
+
+  it('a training step skips the first convolution’s input gradient; an attack skips every filter gradient', async () => {
+    const lazy = await countKernels();
+    expect(lazy.train.get('Conv2DBackpropInput')).toBe(1);
+    expect(lazy.train.get('Conv2DBackpropFilter')).toBe(2);
+    expect(lazy.attack.get('Conv2DBackpropInput')).toBe(2);
+    expect(lazy.attack.get('Conv2DBackpropFilter')).toBeUndefined();
+    // tfjs's own fused op computes both gradients of every convolution.
+    useLazyFusedConv2d(false);
+    try {
+      const stock = await countKernels();
+      expect(stock.train.get('Conv2DBackpropInput')).toBe(2);
+      expect(stock.attack.get('Conv2DBackpropFilter')).toBe(2);
+    } finally {
+      useLazyFusedConv2d(true);
+    }
+  });
 });
 
 describe('stock wasm kernels on the training path (MaxPoolGrad, AvgPoolGrad, ReLU grad) match cpu', () => {

@@ -17,6 +17,7 @@ import { fusedBatchNormGradConfig } from './fused-batch-norm-grad';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { identityConfig } from './identity';
 import { leadingReductionKernel } from './leading-axis-reductions';
+import { fusedConv2DGradConfig, useLazyFusedConv2d } from './lazy-fused-conv2d';
 
 export interface WasmKernel {
   kernelName: string;
@@ -46,9 +47,10 @@ export const engineKernels = new Map<string, KernelConfig>();
 
 /**
  * Gradients (backend-independent, built from ops) that replace tfjs's own where those do
- * needless work on the hot path. Registering one affects every backend.
+ * needless work on the hot path, or that tfjs lacks (FusedConv2D recorded as a kernel by the
+ * lazy fused conv2d). Registering one affects every backend.
  */
-export const gradientOverrides: GradConfig[] = [fusedBatchNormGradConfig];
+export const gradientOverrides: GradConfig[] = [fusedBatchNormGradConfig, fusedConv2DGradConfig];
 
 let registered = false;
 
@@ -64,4 +66,6 @@ export function registerWasmKernels(): void {
     engineKernels.set(kernelName, config);
   }
   for (const g of gradientOverrides) registerGradient(g);
+  // Backend-independent and global, like the gradients: tf.fused.conv2d with lazy gradients.
+  useLazyFusedConv2d(true);
 }
