@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { registerWasmKernels } from './kernels/index';
+import { installBatchMoments } from './batch-moments';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -127,7 +128,12 @@ function runtimeDetails(backend: BackendName): BackendReport['details'] {
 export function initBackend(
   forced: string | undefined = process.env.DMAT_BACKEND,
 ): Promise<BackendReport> {
-  current ??= choose(forced || undefined);
+  current ??= choose(forced || undefined).then((report) => {
+    // CPU backends: batch statistics as one op (and shared by data-parallel replicas). A GPU
+    // backend keeps tfjs's own: the op reads its sums back to the host, a stall on a GPU.
+    if (report.backend === 'wasm' || report.backend === 'cpu') installBatchMoments();
+    return report;
+  });
   return current;
 }
 
@@ -139,6 +145,7 @@ export async function useBackend(name: 'wasm' | 'cpu'): Promise<void> {
   }
   await tf.setBackend(name);
   await tf.ready();
+  installBatchMoments();
 }
 
 export function describeBackend(r: BackendReport): string {
