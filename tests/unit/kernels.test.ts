@@ -365,6 +365,28 @@ describe("tf.fused.conv2d with lazy gradients matches tfjs's own fused op on cpu
   });
 });
 
+/**
+ * Zeros, except: window (0,0) of channel 0 all −∞, window (0,1) of channel 0 one NaN next to
+ * finite values, window (1,0) of channel 1 NaN and −∞ only (x 1×4×4×2).
+ */
+function specialValues(shape: number[]): tf.Tensor {
+  const v = new Float32Array(tf.util.sizeFromShape(shape));
+  const at = (h: number, w: number, c: number) => (h * shape[2] + w) * shape[3] + c;
+  for (const [h, w] of [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ])
+    v[at(h, w, 0)] = -Infinity;
+  v[at(0, 2, 0)] = NaN;
+  v[at(2, 0, 1)] = NaN;
+  v[at(2, 1, 1)] = -Infinity;
+  v[at(3, 0, 1)] = NaN;
+  v[at(3, 1, 1)] = -Infinity;
+  return tf.tensor(v, shape);
+}
+
 describe('stock wasm kernels on the training path (MaxPoolGrad, AvgPoolGrad, ReLU grad) match cpu', () => {
   const cases = [
     {
@@ -400,6 +422,30 @@ describe('stock wasm kernels on the training path (MaxPoolGrad, AvgPoolGrad, ReL
       x: [2, 8, 6, 3],
     },
     {
+      name: 'max-pool 2×2 stride 2 valid, odd sizes (last row and column in no window), x 2×7×5×4',
+      pool: 'max',
+      size: 2,
+      stride: 2,
+      pad: 'valid',
+      x: [2, 7, 5, 4],
+    },
+    {
+      name: 'max-pool 2×2 stride 2 same, odd sizes (last window padded), x 2×7×5×4',
+      pool: 'max',
+      size: 2,
+      stride: 2,
+      pad: 'same',
+      x: [2, 7, 5, 4],
+    },
+    {
+      name: 'max-pool 2×2 stride 2 valid with −∞ and NaN (never the maximum), x 1×4×4×2',
+      pool: 'max-special',
+      size: 2,
+      stride: 2,
+      pad: 'valid',
+      x: [1, 4, 4, 2],
+    },
+    {
       name: 'avg-pool 2×2 stride 2 valid, x 2×8×6×3',
       pool: 'avg',
       size: 2,
@@ -427,7 +473,9 @@ describe('stock wasm kernels on the training path (MaxPoolGrad, AvgPoolGrad, ReL
               ? tf.relu(xx)
               : c.pool === 'max-ties'
                 ? tf.add(xx, tf.sub(tf.div(tf.round(tf.mul(xx, 4)), 4), xx))
-                : xx
+                : c.pool === 'max-special'
+                  ? tf.add(xx, specialValues(xx.shape))
+                  : xx
           ) as tf.Tensor4D;
           const y =
             c.pool === 'avg'

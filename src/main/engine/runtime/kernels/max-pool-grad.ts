@@ -45,6 +45,12 @@ function maxPoolGrad({
   const dx = float32View(wasm, out);
   const x = float32View(wasm, input);
   const g = float32View(wasm, dy);
+  const tiles = fh === 2 && fw === 2 && sh === 2 && sw === 2 && padTop === 0 && padLeft === 0;
+  // Every window inside the image ('same' on an odd size pads the last one: general loop).
+  if (tiles && 2 * OH <= H && 2 * OW <= W) {
+    tiled2x2(x, g, dx, batchSize, H, W, C, OH, OW);
+    return out;
+  }
   dx.fill(0);
   const best = new Float32Array(C);
   const bestAt = new Int32Array(C);
@@ -79,6 +85,65 @@ function maxPoolGrad({
     }
   }
   return out;
+}
+
+/**
+ * The common 2×2 pool with stride 2 and no padding: windows do not overlap, so each input
+ * element gets its window's gradient or zero, written once (no fill, no accumulation), with the
+ * channel loop innermost over four contiguous streams. Same semantics as the general loop.
+ */
+function tiled2x2(
+  x: Float32Array,
+  g: Float32Array,
+  dx: Float32Array,
+  B: number,
+  H: number,
+  W: number,
+  C: number,
+  OH: number,
+  OW: number,
+): void {
+  // Rows and columns past the last window (odd sizes) pass no gradient.
+  if (2 * OH !== H || 2 * OW !== W) dx.fill(0);
+  const rowStep = W * C;
+  for (let b = 0; b < B; b++) {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        const i00 = ((b * H + 2 * oh) * W + 2 * ow) * C;
+        const i01 = i00 + C;
+        const i10 = i00 + rowStep;
+        const i11 = i10 + C;
+        const gBase = ((b * OH + oh) * OW + ow) * C;
+        for (let c = 0; c < C; c++) {
+          // First maximum in row-major order; NaN and −∞ never win (strict >).
+          let best = -Infinity;
+          let at = -1;
+          let v = x[i00 + c];
+          if (v > best) {
+            best = v;
+            at = 0;
+          }
+          v = x[i01 + c];
+          if (v > best) {
+            best = v;
+            at = 1;
+          }
+          v = x[i10 + c];
+          if (v > best) {
+            best = v;
+            at = 2;
+          }
+          v = x[i11 + c];
+          if (v > best) at = 3;
+          const d = g[gBase + c];
+          dx[i00 + c] = at === 0 ? d : 0;
+          dx[i01 + c] = at === 1 ? d : 0;
+          dx[i10 + c] = at === 2 ? d : 0;
+          dx[i11 + c] = at === 3 ? d : 0;
+        }
+      }
+    }
+  }
 }
 
 export const maxPoolGradConfig: tf.KernelConfig = {
