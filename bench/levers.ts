@@ -88,6 +88,7 @@ const levers: { lever: string; adds: string[]; frozen?: boolean }[] = [
     lever: '+ fused conv2d unfused under a tape (each gradient only when needed)',
     adds: ['lazy fused conv2d'],
   },
+  { lever: '+ Cast to the same dtype without a copy (ReLU gradient)', adds: ['Cast'] },
   {
     lever: '+ frozen forward for attacks (BN folded, input-only gradient)',
     adds: [],

@@ -540,6 +540,28 @@ describe('Identity without a copy', () => {
   });
 });
 
+describe('Cast to the same dtype without a copy', () => {
+  it('shares the data, outlives its source, and other casts still convert like cpu', async () => {
+    await useBackend('wasm');
+    const a = tf.tensor([1.5, -2.25, 3]);
+    const same = tf.cast(tf.mul(a, 1), 'float32');
+    const direct = tf.engine().runKernel('Cast', { x: a }, { dtype: 'float32' }) as tf.Tensor;
+    a.dispose();
+    expect(Array.from(same.dataSync())).toEqual([1.5, -2.25, 3]);
+    expect(Array.from(direct.dataSync())).toEqual([1.5, -2.25, 3]);
+    tf.dispose([same, direct]);
+    const conversions = (x: tf.Tensor) => [
+      tf.cast(x, 'int32'),
+      tf.cast(tf.cast(x, 'int32'), 'float32'),
+      tf.cast(tf.greater(x, 0), 'float32'),
+    ];
+    const inputs: Arrays = [{ data: Float32Array.from([1.7, -2.6, 0, 3.2]), shape: [4] }];
+    const ref = await under('cpu', inputs, conversions);
+    const got = await under('wasm', inputs, conversions);
+    got.forEach((g, i) => expect(Array.from(g)).toEqual(Array.from(ref[i])));
+  });
+});
+
 describe('tensor hygiene', () => {
   it('the kernels leave no tensor behind over repeated gradient calls', async () => {
     await useBackend('wasm');

@@ -16,6 +16,7 @@ import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { fusedBatchNormGradConfig } from './fused-batch-norm-grad';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { identityConfig } from './identity';
+import { castKernel } from './cast';
 import { leadingReductionKernel } from './leading-axis-reductions';
 import { fusedConv2DGradConfig, useLazyFusedConv2d } from './lazy-fused-conv2d';
 
@@ -38,6 +39,7 @@ export const wasmKernels: WasmKernel[] = [
   fixed(conv2DBackpropInputConfig, true),
   fixed(maxPoolGradConfig, true),
   fixed(identityConfig, true),
+  { kernelName: 'Cast', replaces: true, make: (stock) => castKernel(stock) },
   { kernelName: 'Sum', replaces: true, make: (stock) => leadingReductionKernel('Sum', stock) },
   { kernelName: 'Mean', replaces: true, make: (stock) => leadingReductionKernel('Mean', stock) },
 ];
