@@ -10,8 +10,15 @@ export default defineConfig({
     resolve: { alias: { '@shared': shared } },
     build: {
       outDir: 'out/main',
-      // The job entry runs in Electron utility processes (see src/main/jobs/process-adapter.ts).
-      rollupOptions: { input: { index: 'src/main/index.ts', job: 'src/main/jobs/entry.ts' } },
+      // The job entry runs in Electron utility processes (see src/main/jobs/process-adapter.ts);
+      // training replicas run as worker threads of a job (src/main/engine/parallel).
+      rollupOptions: {
+        input: {
+          index: 'src/main/index.ts',
+          job: 'src/main/jobs/entry.ts',
+          replica: 'src/main/engine/parallel/replica-worker.ts',
+        },
+      },
     },
   },
   preload: {

@@ -87,6 +87,7 @@ export const trainingConfigSchema = z.strictObject({
   tradesBeta: finiteNonNegative.optional(),
   validationSamples: nonNegativeInt,
   seed: nonNegativeInt,
+  replicas: positiveInt.max(64).optional(),
 }) satisfies z.ZodType<TrainingConfig>;
 
 const removeInput = z.strictObject({ id, deleteFiles: z.boolean().optional() });

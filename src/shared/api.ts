@@ -441,6 +441,12 @@ export interface TrainingConfig {
   /** Samples of the validation subset evaluated each epoch (clean / PGD / OM-PGD). */
   validationSamples: number;
   seed: number;
+  /**
+   * Threads that share every step (data-parallel replicas). Default: one per core on the CPU
+   * backends (wasm, cpu), one on tfjs-node; the same result, up to float rounding and the
+   * random starts of each shard.
+   */
+  replicas?: number;
 }
 
 export interface TrainingDefaultsInput {

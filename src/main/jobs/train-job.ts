@@ -6,6 +6,7 @@
  * checkpoint; metrics after that checkpoint are dropped first, since the run replays them
  * exactly (the loop is deterministic given the seed).
  */
+import { defaultReplicas } from '../engine/parallel/replica-group';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { MetricPoint, TrainingConfig } from '../../shared/api';
@@ -84,6 +85,13 @@ export const trainJob: JobHandler<TrainJobParams, TrainJobResult> = async (ctx) 
     store.runMetrics.truncateAfter(runId, resumeFrom?.step ?? 0);
 
     const ipe = itersPerEpoch(trainSplit.onManifold.size, config.batchSize);
+    const replicas = resumeFrom
+      ? (resumeFrom.replicas ?? 1)
+      : (config.replicas ?? defaultReplicas(backend.backend, config.batchSize));
+    ctx.log(
+      'info',
+      `${replicas} replica thread${replicas === 1 ? '' : 's'} share each step (batch ${config.batchSize})`,
+    );
     const started = performance.now();
     const startStep = resumeFrom?.step ?? 0;
     let lastMetrics: Record<string, number> = {};
@@ -104,6 +112,7 @@ export const trainJob: JobHandler<TrainJobParams, TrainJobResult> = async (ctx) 
         tradesBeta: config.tradesBeta,
         seed: config.seed,
         seedInit: fresh,
+        replicas,
       },
       {
         resumeFrom,

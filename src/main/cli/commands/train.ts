@@ -28,6 +28,7 @@ Trains a classifier on an on-manifold dataset in a job process (resumable: dmat 
   --beta X        TRADES β (default 6)
   --validation N  validation images evaluated each epoch (default 500)
   --seed N        seed (default 0)
+  --replicas N    threads sharing each step (default: one per core on wasm/cpu)
   --name TEXT     run name`;
 
 export const trainCommand: CliCommand = {
@@ -50,6 +51,7 @@ export const trainCommand: CliCommand = {
       beta: { type: 'string' },
       validation: { type: 'string' },
       seed: { type: 'string' },
+      replicas: { type: 'string' },
       name: { type: 'string' },
     });
     if (!v.method || !(v.method in METHODS)) {
@@ -100,6 +102,8 @@ export const trainCommand: CliCommand = {
         numberFlag(v.validation, '--validation', { integer: true, min: 0 }) ??
         config.validationSamples;
       config.seed = numberFlag(v.seed, '--seed', { integer: true, min: 0 }) ?? config.seed;
+      const replicas = numberFlag(v.replicas, '--replicas', { integer: true, min: 1 });
+      if (replicas !== undefined) config.replicas = replicas;
       if (v.name) config.name = v.name;
       const ref = await api.startRun({ config });
       return await followRun(api, ref, config);

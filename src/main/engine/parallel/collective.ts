@@ -45,8 +45,12 @@ export class Collective {
   constructor(
     init: CollectiveInit,
     readonly rank: number,
-    /** How long one wait may take before the group is declared stuck. */
-    private readonly timeoutMs = 30 * 60_000,
+    /**
+     * How long one wait may take before the group is declared stuck. Replicas do the same work,
+     * so a healthy wait lasts as long as their imbalance (milliseconds to seconds); a replica
+     * that died without aborting (its thread killed) is only noticed this way.
+     */
+    private readonly timeoutMs = 5 * 60_000,
   ) {
     this.size = init.size;
     this.capacity = init.capacity;

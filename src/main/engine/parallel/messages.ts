@@ -17,6 +17,8 @@ export interface ReplicaInit {
   momentum: number;
   weightDecay: number;
   optimizerState: SgdState;
+  /** Longest wait for the other replicas, ms (Collective's default when absent). */
+  timeoutMs?: number;
 }
 
 export interface ShardArrays {

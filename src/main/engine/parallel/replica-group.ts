@@ -6,6 +6,7 @@
  * each shard come from the step seed and the shard's rank).
  */
 import * as tf from '@tensorflow/tfjs';
+import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { TrainingMethod } from '../../../shared/api';
 import { deriveSeed } from '../attacks/seeds';
@@ -14,6 +15,7 @@ import type { Generator } from '../models/types';
 import type { MethodSettings } from '../training/method-context';
 import type { MethodBatch, MethodContext, TrainingMethodSpec } from '../training/methods/types';
 import type { SgdMomentum } from '../training/optimizer';
+import { batchMomentsInstalled } from '../runtime/batch-moments';
 import { Collective, CollectiveAborted, createCollective } from './collective';
 import type { FromReplica, ReplicaInit, ShardArrays, ToReplica } from './messages';
 import { packClassifier, packGenerator } from './model-transfer';
@@ -30,6 +32,17 @@ export interface ReplicaGroupOptions {
   /** This thread's optimiser; its state is copied to the replicas. */
   optimizer: SgdMomentum;
   vars: tf.Variable[];
+  /** Longest wait for the other replicas before the group counts as stuck, ms. */
+  timeoutMs?: number;
+}
+
+/**
+ * Replicas a run uses unless told otherwise: one per core on the CPU backends (at least two
+ * samples each, at most 8), one on a native backend, which already uses every core or the GPU.
+ */
+export function defaultReplicas(backend: string, batchSize: number): number {
+  if (backend !== 'wasm' && backend !== 'cpu') return 1;
+  return Math.max(1, Math.min(availableParallelism(), 8, Math.floor(batchSize / 2)));
 }
 
 /** Largest all-reduce chunk, in floats (the shared buffer holds 2 × size × this). */
@@ -78,6 +91,11 @@ export class ReplicaGroup {
     if (!Number.isInteger(o.size) || o.size < 2) {
       throw new Error(`a replica group needs at least 2 replicas, got ${o.size}`);
     }
+    if (!batchMomentsInstalled()) {
+      throw new Error(
+        `replicas share batch statistics only on the CPU backends (wasm, cpu), not on ${tf.getBackend()}`,
+      );
+    }
     const generator = o.generator ? packGenerator(o.generator) : undefined;
     if (o.generator && !generator) {
       throw new Error(
@@ -99,9 +117,10 @@ export class ReplicaGroup {
         momentum: o.optimizer.momentum,
         weightDecay: o.optimizer.weightDecay,
         optimizerState,
+        timeoutMs: o.timeoutMs,
       } satisfies ReplicaInit),
     );
-    const collective = new Collective(init, 0);
+    const collective = new Collective(init, 0, o.timeoutMs);
     let backends: string[];
     try {
       backends = await Promise.all(workers.map((w) => waitReady(w)));

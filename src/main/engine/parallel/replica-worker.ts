@@ -17,7 +17,9 @@ import { replicaTrainingStep } from './replica-step';
 const port = parentPort!;
 const init = workerData as ReplicaInit;
 const post = (m: FromReplica) => port.postMessage(m);
-const collective = new Collective(init.collective, init.rank);
+const collective = new Collective(init.collective, init.rank, init.timeoutMs);
+// A thread dying of an error nobody caught must still release the others.
+process.on('uncaughtException', (err) => fail(err));
 
 function toBatch(s: ShardArrays) {
   return {

@@ -102,6 +102,10 @@ function momentsOverBatch(
 
 let installed = false;
 
+export function batchMomentsInstalled(): boolean {
+  return installed;
+}
+
 /** Replace tfjs's moments with the batch version (idempotent; every backend). */
 export function installBatchMoments(): void {
   if (installed) return;

@@ -22,6 +22,11 @@ export interface Checkpoint {
   /** Running sums of the epoch in progress (so a mid-epoch resume reports the same mean loss). */
   epochLossSum: number;
   epochSteps: number;
+  /**
+   * Data-parallel replicas the run trains with (the random starts of a step depend on it, so a
+   * resumed run keeps it). Absent in checkpoints written before replicas existed: 1.
+   */
+  replicas?: number;
   weights: NamedArray[];
   optimizer: SgdState;
 }
@@ -36,6 +41,7 @@ interface Header {
   epochLossSum: number;
   epochSteps: number;
   optimizerIterations: number;
+  replicas?: number;
   arrays: { group: 'weights' | 'velocities'; name: string; shape: number[] }[];
 }
 
@@ -54,6 +60,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     epochLossSum: c.epochLossSum,
     epochSteps: c.epochSteps,
     optimizerIterations: c.optimizer.iterations,
+    replicas: c.replicas,
     arrays: arrays.map(({ group, a }) => ({ group, name: a.name, shape: a.shape })),
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -106,6 +113,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file = 'checkpoint'): Checkp
     epochsEvaluated: header.epochsEvaluated,
     epochLossSum: header.epochLossSum,
     epochSteps: header.epochSteps,
+    replicas: header.replicas,
     weights,
     optimizer: { iterations: header.optimizerIterations, velocities },
   };

@@ -16,7 +16,8 @@ import type { Generator } from '../models/types';
 import { permutation } from '../manifold/random';
 import type { Checkpoint } from './checkpoint';
 import { disposeBatch, type TrainingSet } from './data';
-import { attackView, generatorView } from '../models/attack-view';
+import { ReplicaGroup } from '../parallel/replica-group';
+import { methodContext, type MethodSettings } from './method-context';
 import { evaluate, type EvaluationResult } from './evaluate';
 import { methodSpec } from './methods/index';
 import type {
@@ -62,6 +63,12 @@ export interface TrainConfig {
    * (default true); false runs them through the model's own inference-mode `apply`.
    */
   frozenAttacks?: boolean;
+  /**
+   * Threads that share every step (data-parallel replicas: this one and `replicas − 1` worker
+   * threads, batch split between them, batch-norm statistics and gradients shared). Default 1.
+   * A resumed run keeps the count of its checkpoint, so it replays exactly.
+   */
+  replicas?: number;
 }
 
 export interface StepMetrics {
@@ -126,6 +133,14 @@ export function configProblems(c: TrainConfig): string[] {
   };
   int(c.epochs, 'epochs', 1);
   int(c.batchSize, 'batchSize', 2);
+  if (c.replicas !== undefined) {
+    int(c.replicas, 'replicas', 1);
+    if (c.replicas > 1 && c.batchSize < 2 * c.replicas) {
+      out.push(
+        `batchSize (${c.batchSize}) must give each of the ${c.replicas} replicas at least 2 samples`,
+      );
+    }
+  }
   if (c.train.size < c.batchSize) {
     out.push(
       `batchSize (${c.batchSize}) is larger than the training set (${c.train.size} records)`,
@@ -191,17 +206,15 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   const ipe = itersPerEpoch(config.train.size, config.batchSize);
   const totalSteps = ipe * config.epochs;
   const optimizer = new SgdMomentum(config.momentum, config.weightDecay);
-  const frozen = config.frozenAttacks !== false;
-  const attacked = frozen ? attackView(config.classifier) : config.classifier;
-  const generator = frozen && config.generator ? generatorView(config.generator) : config.generator;
-  const ctx: MethodContext = {
-    classifier: config.classifier,
-    attackClassifier: attacked,
-    generator,
+  const settings: MethodSettings = {
     imageAttack: config.imageAttack,
     latentAttack: config.latentAttack,
     tradesBeta: config.tradesBeta ?? 6,
+    frozenAttacks: config.frozenAttacks !== false,
   };
+  const ctx = methodContext(config.classifier, config.generator, settings);
+  const attacked = ctx.attackClassifier ?? config.classifier;
+  const generator = ctx.generator;
   const evalSteps = config.evalSteps ?? 10;
   const evalBudget = (b: TrainingAttackBudget | undefined) =>
     b && { eps: b.eps, stepSize: b.stepSize, steps: evalSteps };
@@ -229,6 +242,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     seedModelWeights(model, config.seed);
   }
 
+  const replicas = resume ? (resume.replicas ?? 1) : (config.replicas ?? 1);
   const snapshot = (): Checkpoint => ({
     method: config.method,
     seed: config.seed,
@@ -236,12 +250,26 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     epochsEvaluated,
     epochLossSum: lossSum,
     epochSteps: lossCount,
+    replicas,
     weights: getModelState(model),
     optimizer: optimizer.getState(),
   });
   const history: EpochMetrics[] = [];
   const vars = config.classifier.trainableVariables();
   let epochStarted = Date.now();
+  // Started after the resume above, so every replica begins from the restored state.
+  const group =
+    replicas > 1
+      ? await ReplicaGroup.start({
+          size: replicas,
+          method: config.method,
+          classifier: config.classifier,
+          generator: config.generator,
+          settings,
+          optimizer,
+          vars,
+        })
+      : undefined;
 
   try {
     for (let epoch = Math.floor(step / ipe); epoch < config.epochs; epoch++) {
@@ -259,7 +287,8 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         const lr = lrForStep(config.lrKnots, step, ipe);
         let loss: number;
         try {
-          loss = await trainingStep(spec, ctx, batch, {
+          const run = group ? group.step.bind(group) : trainingStep;
+          loss = await run(spec, ctx, batch, {
             vars,
             optimizer,
             lr,
@@ -322,6 +351,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       }
     }
   } finally {
+    await group?.close();
     optimizer.dispose();
   }
   return { steps: step, epochs: epochsEvaluated, cancelled: false, history };
