@@ -2,13 +2,18 @@
 import type { BenchCase } from '../types';
 import { pgd50Pass } from './pgd50-pass';
 import { pgdStep, pgdStepLayers } from './pgd-step';
+import { pgdStepThreads } from './pgd-step-threads';
 import { trainStep } from './train-step';
+import { trainStepEngine, trainStepReplicas } from './train-step-replicas';
 import { unseenAttackCases } from './unseen-attacks';
 import { trainMethodCases } from './train-methods';
 
 export const benchCases: BenchCase[] = [
   trainStep,
+  trainStepEngine,
+  trainStepReplicas,
   pgdStep,
+  pgdStepThreads,
   pgdStepLayers,
   pgd50Pass,
   ...unseenAttackCases,

@@ -12,9 +12,15 @@ import { BATCH, benchModel, crossEntropy, randomBatch } from './fixtures';
 const EPS = 4 / 255;
 const STEP = 1 / 255;
 
-function pgdStepRun(logitsOf: (model: tf.LayersModel) => (x: tf.Tensor4D) => tf.Tensor): BenchRun {
+function pgdStepRun(
+  logitsOf: (model: tf.LayersModel) => (x: tf.Tensor4D) => tf.Tensor,
+  rows: [number, number] = [0, BATCH],
+): BenchRun {
   const model = benchModel();
-  const { x, y } = randomBatch(BATCH);
+  const full = randomBatch(BATCH);
+  const x = tf.slice(full.x, rows[0], rows[1]);
+  const y = tf.slice(full.y, rows[0], rows[1]) as tf.Tensor1D;
+  tf.dispose([full.x, full.y]);
   const logits = logitsOf(model);
   const grad = tf.grad((d: tf.Tensor) =>
     crossEntropy(logits(tf.clipByValue(tf.add(x, d), 0, 1) as tf.Tensor4D), y),
@@ -36,6 +42,11 @@ function pgdStepRun(logitsOf: (model: tf.LayersModel) => (x: tf.Tensor4D) => tf.
       model.dispose();
     },
   };
+}
+
+/** The frozen-forward PGD step on rows [offset, offset + size) of the benchmark batch. */
+export function pgdStepper(offset: number, size: number): BenchRun {
+  return pgdStepRun((model) => frozenForward(model), [offset, size]);
 }
 
 export const pgdStep: BenchCase = {

@@ -1,0 +1,54 @@
+/**
+ * The PGD step of pgd-step with the batch of 128 split over one thread per core, each with its
+ * own copy of the model and backend: attack steps are independent per sample, which is how
+ * audits use every core (`--workers` splits the samples over job processes, exactly).
+ */
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import { startTypeScriptThread } from '../../src/main/engine/parallel/worker-launch';
+import { shardSizes } from '../../src/main/engine/parallel/replica-group';
+import type { BenchCase } from '../types';
+import { BATCH } from './fixtures';
+import { pgdStepper } from './pgd-step';
+
+const threads = Math.min(availableParallelism(), 8);
+const workerFile = fileURLToPath(new URL('./pgd-step-worker.ts', import.meta.url));
+
+function next(w: Worker): Promise<string> {
+  return new Promise((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+}
+
+export const pgdStepThreads: BenchCase = {
+  id: 'pgd-step-threads',
+  metric: `PGD step (frozen forward), batch ${BATCH} split over ${threads} threads`,
+  imagesPerRun: () => BATCH,
+  stepsPerRun: () => 1,
+  async setup() {
+    const sizes = shardSizes(BATCH, threads);
+    const offsets = sizes.map((_, r) => sizes.slice(0, r).reduce((a, b) => a + b, 0));
+    const workers = sizes
+      .slice(1)
+      .map((size, i) => startTypeScriptThread(workerFile, { offset: offsets[i + 1], size }));
+    await Promise.all(workers.map(next));
+    const own = pgdStepper(0, sizes[0]);
+    return {
+      run: async () => {
+        const done = workers.map((w) => {
+          const reply = next(w);
+          w.postMessage('run');
+          return reply;
+        });
+        own.run();
+        await Promise.all(done);
+      },
+      dispose: () => {
+        own.dispose();
+        for (const w of workers) w.postMessage('close');
+      },
+    };
+  },
+};
