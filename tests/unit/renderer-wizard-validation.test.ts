@@ -88,6 +88,18 @@ describe('run wizard validation', () => {
     expect(errors(small).map((i) => i.field)).toEqual(['batchSize']);
   });
 
+  it('leaves threads to the machine by default and bounds them by the batch', () => {
+    expect(errors({ ...paperDefaults('normal'), replicas: undefined })).toEqual([]);
+    expect(errors({ ...paperDefaults('normal'), replicas: 4 })).toEqual([]);
+    const tooMany = { ...paperDefaults('normal'), batchSize: 6, replicas: 4 };
+    expect(errors(tooMany).map((i) => [i.field, i.message])).toEqual([
+      ['replicas', 'Each thread needs at least 2 images of the batch: at most 3 threads.'],
+    ]);
+    expect(errors({ ...paperDefaults('normal'), replicas: 0 }).map((i) => i.field)).toEqual([
+      'replicas',
+    ]);
+  });
+
   it('checks the learning-rate knots', () => {
     const cfg = paperDefaults('normal');
     cfg.lrKnots = [

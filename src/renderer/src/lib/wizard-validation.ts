@@ -173,6 +173,17 @@ export function validateTrainingDraft(cfg: TrainingConfig, ctx: WizardContext): 
   }
   if (!isInt(cfg.seed) || cfg.seed < 0)
     err('schedule', 'seed', 'The seed must be a whole number ≥ 0.');
+  if (cfg.replicas !== undefined && cfg.replicas !== null) {
+    if (!isInt(cfg.replicas) || cfg.replicas < 1 || cfg.replicas > 64) {
+      err('schedule', 'replicas', 'Threads must be a whole number from 1 to 64 (or empty).');
+    } else if (isInt(cfg.batchSize) && cfg.batchSize < 2 * cfg.replicas) {
+      err(
+        'schedule',
+        'replicas',
+        `Each thread needs at least 2 images of the batch: at most ${Math.floor(cfg.batchSize / 2)} threads.`,
+      );
+    }
+  }
   issues.push(...checkKnots(cfg));
   return issues;
 }

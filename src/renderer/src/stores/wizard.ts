@@ -78,6 +78,7 @@ export const useWizardStore = defineStore('wizard', {
               lrKnots: keep.lrKnots,
               validationSamples: keep.validationSamples,
               seed: keep.seed,
+              replicas: keep.replicas,
               name: keep.name,
             }
           : {}),
