@@ -85,7 +85,7 @@ const levers: { lever: string; adds: string[]; frozen?: boolean }[] = [
   { lever: '+ Identity without a copy (tensors saved for the backward pass)', adds: ['Identity'] },
   { lever: '+ Sum/Mean over leading axes in one pass (no transpose)', adds: ['Sum', 'Mean'] },
   {
-    lever: '+ fused conv2d unfused under a tape (each gradient only when needed)',
+    lever: '+ lazy gradients for tf.fused.conv2d (each input only when the tape needs it)',
     adds: ['lazy fused conv2d'],
   },
   { lever: '+ Cast to the same dtype without a copy (ReLU gradient)', adds: ['Cast'] },
