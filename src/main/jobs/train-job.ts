@@ -6,7 +6,7 @@
  * checkpoint; metrics after that checkpoint are dropped first, since the run replays them
  * exactly (the loop is deterministic given the seed).
  */
-import { defaultReplicas } from '../engine/parallel/replica-group';
+import { defaultReplicas, replicableGenerator } from '../engine/parallel/replica-group';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { MetricPoint, TrainingConfig } from '../../shared/api';
@@ -85,9 +85,13 @@ export const trainJob: JobHandler<TrainJobParams, TrainJobResult> = async (ctx) 
     store.runMetrics.truncateAfter(runId, resumeFrom?.step ?? 0);
 
     const ipe = itersPerEpoch(trainSplit.onManifold.size, config.batchSize);
-    const replicas = resumeFrom
+    let replicas = resumeFrom
       ? (resumeFrom.replicas ?? 1)
       : (config.replicas ?? defaultReplicas(backend.backend, config.batchSize));
+    if (replicas > 1 && ds.generator && !replicableGenerator(ds.generator)) {
+      ctx.log('warn', 'the generator is a graph model, which replicas cannot copy: one thread');
+      replicas = 1;
+    }
     ctx.log(
       'info',
       `${replicas} replica thread${replicas === 1 ? '' : 's'} share each step (batch ${config.batchSize})`,

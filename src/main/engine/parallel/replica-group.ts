@@ -11,6 +11,7 @@ import type { Worker } from 'node:worker_threads';
 import type { TrainingMethod } from '../../../shared/api';
 import { deriveSeed } from '../attacks/seeds';
 import type { LayersClassifier } from '../models/classifier';
+import { LayersGenerator } from '../models/generator';
 import type { Generator } from '../models/types';
 import type { MethodSettings } from '../training/method-context';
 import type { MethodBatch, MethodContext, TrainingMethodSpec } from '../training/methods/types';
@@ -43,6 +44,11 @@ export interface ReplicaGroupOptions {
 export function defaultReplicas(backend: string, batchSize: number): number {
   if (backend !== 'wasm' && backend !== 'cpu') return 1;
   return Math.max(1, Math.min(availableParallelism(), 8, Math.floor(batchSize / 2)));
+}
+
+/** Whether replicas can copy this generator (a Layers model; a graph model cannot be sent). */
+export function replicableGenerator(g: Generator): boolean {
+  return g instanceof LayersGenerator;
 }
 
 /** Largest all-reduce chunk, in floats (the shared buffer holds 2 × size × this). */
