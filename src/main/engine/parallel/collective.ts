@@ -31,14 +31,14 @@ export class CollectiveAborted extends Error {
 /** Shared memory for `size` replicas exchanging up to `capacity` floats per call. */
 export function createCollective(size: number, capacity: number): CollectiveInit {
   if (!Number.isInteger(size) || size < 1) throw new Error(`group size must be ≥ 1, got ${size}`);
-  const bytes = CONTROL_WORDS * 4 + 2 * size * capacity * 4;
+  const bytes = CONTROL_WORDS * 4 + 2 * size * capacity * 8;
   return { buffer: new SharedArrayBuffer(bytes), size, capacity };
 }
 
 export class Collective {
   readonly size: number;
   private readonly control: Int32Array;
-  private readonly slots: Float32Array;
+  private readonly slots: Float64Array;
   private readonly capacity: number;
   private calls = 0;
 
@@ -55,7 +55,7 @@ export class Collective {
     this.size = init.size;
     this.capacity = init.capacity;
     this.control = new Int32Array(init.buffer, 0, CONTROL_WORDS);
-    this.slots = new Float32Array(init.buffer, CONTROL_WORDS * 4, 2 * init.size * init.capacity);
+    this.slots = new Float64Array(init.buffer, CONTROL_WORDS * 4, 2 * init.size * init.capacity);
   }
 
   /** Wait until every replica has arrived here. */
@@ -84,11 +84,11 @@ export class Collective {
   }
 
   /**
-   * Element-wise sum of `local` over all replicas, returned to every replica (float32 values,
-   * accumulated in float64, rank order). Longer arrays go through in chunks of `capacity`.
+   * Element-wise sum of `local` over all replicas, returned to every replica (float64, summed
+   * in rank order). Longer arrays go through in chunks of `capacity`.
    */
-  allReduceSum(local: ArrayLike<number>): Float32Array {
-    const out = new Float32Array(local.length);
+  allReduceSum(local: ArrayLike<number>): Float64Array {
+    const out = new Float64Array(local.length);
     if (this.size === 1) {
       out.set(local);
       return out;

@@ -53,7 +53,8 @@ export async function replicaTrainingStep(
       const out: Record<string, tf.Tensor> = {};
       let at = 0;
       o.vars.forEach((v, i) => {
-        if (reached[i]) out[v.name] = tf.tensor(summed.subarray(at, at + sizes[i]), v.shape);
+        if (reached[i])
+          out[v.name] = tf.tensor(Float32Array.from(summed.subarray(at, at + sizes[i])), v.shape);
         at += sizes[i];
       });
       return out;

@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import type { Collective } from '../parallel/collective';
+import { installTrainingBatchNorm } from './training-batch-norm';
 
 type Moments = typeof tf.moments;
 const core = createRequire(import.meta.url)('@tensorflow/tfjs-core') as { moments: Moments };
@@ -30,8 +31,25 @@ export function withGroupBatchStatistics<T>(c: Collective, f: () => T): T {
   }
 }
 
-function allReduce(values: Float32Array): Float32Array {
+/** Sum over the replicas of the active group (the values themselves outside a group). */
+export function allReduceInGroup(values: Float64Array): Float64Array {
   return group ? group.allReduceSum(values) : values;
+}
+const allReduce = allReduceInGroup;
+
+/** Batch statistics this op produced, by their mean tensor: which input, over how many values. */
+export interface BatchStatistics {
+  x: tf.Tensor;
+  variance: tf.Tensor;
+  axes: number[];
+  /** Values per channel over the whole batch (every replica's shard). */
+  count: number;
+}
+const produced = new WeakMap<tf.Tensor, BatchStatistics>();
+
+/** The statistics behind `mean` if it came from this op (for the training batch-norm). */
+export function batchStatisticsOf(mean: tf.Tensor): BatchStatistics | undefined {
+  return produced.get(mean);
 }
 
 function batchMoments(
@@ -43,34 +61,48 @@ function batchMoments(
   const outShape = keepDims ? keptShape : x.shape.filter((_, i) => !axes.includes(i));
   const k = tf.util.sizeFromShape(keptShape);
   const localCount = axes.reduce((n, a) => n * x.shape[a], 1);
+  let count = localCount;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const xx = args[0] as tf.Tensor;
     const save = args[1] as tf.GradSaveFunc;
-    // Pass 1: the mean, from the sums and counts of every replica.
-    const sums = new Float32Array(k + 1);
-    sums.set(tf.tidy(() => tf.sum(xx, axes).dataSync()));
-    sums[k] = localCount;
-    const total = allReduce(sums);
-    const count = total[k];
-    const meanValues = total.subarray(0, k).map((v) => v / count);
+    // This shard's mean and squared deviations around it (two passes: stable when |mean| ≫ std),
+    // combined over the replicas in one exchange (Chan et al.'s pairwise update):
+    //   N·mean = Σ n·m_r,   M2 = Σ M2_r + Σ n·m_r² − N·mean².
+    const [localMean, localM2] = tf.tidy(() => {
+      const m = tf.div(tf.sum(xx, axes, true), localCount);
+      return [m.dataSync(), tf.sum(tf.squaredDifference(xx, m), axes).dataSync()];
+    });
+    const parts = new Float64Array(3 * k + 1);
+    for (let i = 0; i < k; i++) {
+      parts[i] = localCount * localMean[i];
+      parts[k + i] = localM2[i];
+      parts[2 * k + i] = localCount * localMean[i] * localMean[i];
+    }
+    parts[3 * k] = localCount;
+    const total = allReduce(parts);
+    count = total[3 * k];
+    const meanValues = new Float32Array(k);
+    const varValues = new Float32Array(k);
+    for (let i = 0; i < k; i++) {
+      const mu = total[i] / count;
+      meanValues[i] = mu;
+      varValues[i] = Math.max(0, (total[k + i] + total[2 * k + i] - count * mu * mu) / count);
+    }
     const mean = tf.tensor(meanValues, keptShape);
-    // Pass 2: the variance around that mean (two passes: stable when |mean| ≫ std).
-    const squares = tf.tidy(() => tf.sum(tf.square(tf.sub(xx, mean)), axes).dataSync());
-    const varValues = allReduce(Float32Array.from(squares)).map((v) => v / count);
-    const value = tf.tensor(Float32Array.from([...meanValues, ...varValues]), [2 * k]);
+    const value = tf.tensor([...meanValues, ...varValues], [2 * k]);
     save([xx, mean]);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, m] = saved;
         // Every replica's loss depends on the shared statistics: sum their gradients.
-        const g = allReduce(Float32Array.from(dy.dataSync()));
+        const g = allReduce(Float64Array.from(dy.dataSync()));
         const gMean = tf.tensor(
-          g.subarray(0, k).map((v) => v / count),
+          Float32Array.from(g.subarray(0, k), (v) => v / count),
           keptShape,
         );
         const gVar = tf.tensor(
-          g.subarray(k).map((v) => (2 * v) / count),
+          Float32Array.from(g.subarray(k), (v) => (2 * v) / count),
           keptShape,
         );
         // dx = gMean + gVar·(x − mean) = x·gVar + (gMean − gVar·mean): two passes over x.
@@ -78,13 +110,15 @@ function batchMoments(
       },
     };
   });
-  return tf.tidy(() => {
+  const out = tf.tidy(() => {
     const both = op(x);
     return {
       mean: tf.reshape(tf.slice(both, 0, k), outShape),
       variance: tf.reshape(tf.slice(both, k, k), outShape),
     };
   });
+  produced.set(out.mean, { x, variance: out.variance, axes, count });
+  return out;
 }
 
 function momentsOverBatch(
@@ -106,9 +140,13 @@ export function batchMomentsInstalled(): boolean {
   return installed;
 }
 
-/** Replace tfjs's moments with the batch version (idempotent; every backend). */
+/**
+ * Replace tfjs's moments with the batch version, and batch-norm on such statistics with the
+ * training batch-norm (idempotent; every backend).
+ */
 export function installBatchMoments(): void {
   if (installed) return;
   installed = true;
+  installTrainingBatchNorm();
   core.moments = momentsOverBatch as Moments;
 }
