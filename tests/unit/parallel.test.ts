@@ -90,31 +90,80 @@ describe('collective between threads', () => {
 });
 
 describe('batch statistics as one op', () => {
-  it('gives batch-norm the gradients of tfjs own moments (cpu backend reference)', async () => {
+  const cases = [
+    { name: 'conv activations, γ and β', shape: [6, 4, 4, 3], config: {} },
+    {
+      name: 'conv activations, no γ or β',
+      shape: [6, 4, 4, 3],
+      config: { scale: false, center: false },
+    },
+    { name: 'dense activations', shape: [10, 5], config: {} },
+  ];
+  for (const c of cases) {
+    it(`gives batch-norm tfjs's own gradients (${c.name}, cpu backend reference)`, async () => {
+      await useBackend('cpu');
+      const core = (await import('node:module')).createRequire(import.meta.url)(
+        '@tensorflow/tfjs-core',
+      ) as { moments: typeof tf.moments };
+      const ours = core.moments;
+      const x = tf.randomNormal(c.shape, 1.5, 2, 'float32', 3);
+      // Weights over the whole batch: weights constant along it would make dx vanish.
+      const w = tf.randomNormal(c.shape, 0, 1, 'float32', 4);
+      const bn = tf.layers.batchNormalization();
+      bn.build([null, ...c.shape.slice(1)]);
+      const out = (xx: tf.Tensor) =>
+        tf.sum(tf.mul(bn.apply(xx, { training: true }) as tf.Tensor, w));
+      const grads = () => {
+        const dx = tf.grad(out)(x);
+        const vars = bn.trainableWeights.map((v) => v.read() as tf.Variable);
+        const { grads: g } = tf.variableGrads(() => out(x) as tf.Scalar, vars);
+        return [dx, ...vars.map((v) => g[v.name])];
+      };
+      const withOurs = grads().map((t) => t.dataSync().slice());
+      // tfjs's own moments (the ESM binding is a snapshot of the original); without our
+      // statistics, batch-norm falls back to tfjs's own op too.
+      core.moments = tf.moments;
+      const withStock = grads().map((t) => t.dataSync().slice());
+      core.moments = ours;
+      expect(ours).not.toBe(tf.moments);
+      expect(withOurs.length).toBe(3);
+      withOurs.forEach((a, i) => expect(maxRelDiff(a, withStock[i])).toBeLessThan(1e-5));
+      await initBackend();
+      await useBackend('wasm');
+    });
+  }
+
+  it('normalises without γ and β like tfjs (the op on its own, cpu backend reference)', async () => {
     await useBackend('cpu');
     const core = (await import('node:module')).createRequire(import.meta.url)(
       '@tensorflow/tfjs-core',
-    ) as { moments: typeof tf.moments };
-    const ours = core.moments;
-    const x = tf.randomNormal([6, 4, 4, 3], 1.5, 2, 'float32', 3);
-    const w = tf.randomNormal([4, 4, 3], 0, 1, 'float32', 4);
-    const bn = tf.layers.batchNormalization({ name: 'bn_moments_test' });
-    bn.build([null, 4, 4, 3]);
-    const loss = () => tf.sum(tf.mul(bn.apply(x, { training: true }) as tf.Tensor, w)) as tf.Scalar;
-    const grads = () => {
-      const dx = tf.grad((xx: tf.Tensor) =>
-        tf.sum(tf.mul(bn.apply(xx, { training: true }) as tf.Tensor, w)),
-      )(x);
-      const { grads: g } = tf.variableGrads(loss);
-      return [dx, g[bn.trainableWeights[0].originalName], g[bn.trainableWeights[1].originalName]];
-    };
-    const withOurs = grads().map((t) => t.dataSync().slice());
-    core.moments = tf.moments; // tfjs's own (the ESM binding is a snapshot of the original)
-    const withStock = grads().map((t) => t.dataSync().slice());
-    core.moments = ours;
-    expect(ours).not.toBe(tf.moments);
-    withOurs.forEach((a, i) => expect(maxRelDiff(a, withStock[i])).toBeLessThan(1e-5));
-    await initBackend();
+    ) as { moments: typeof tf.moments; batchNorm4d: typeof tf.batchNorm4d };
+    const x = tf.randomNormal([5, 3, 3, 2], -1, 3, 'float32', 8) as tf.Tensor4D;
+    const w = tf.randomNormal([5, 3, 3, 2], 0, 1, 'float32', 9);
+    const via = (moments: typeof tf.moments) =>
+      tf
+        .grad((xx: tf.Tensor) => {
+          const m = moments(xx, [0, 1, 2]);
+          return tf.sum(tf.mul(core.batchNorm4d(xx as tf.Tensor4D, m.mean, m.variance), w));
+        })(x)
+        .dataSync();
+    const ours = via(core.moments);
+    // tfjs's own batch-norm gradient fails without γ (cpu Identity of undefined): the reference is
+    // tfjs's op with γ = 1 and β = 0, the same function.
+    const stock = tf
+      .grad((xx: tf.Tensor) => {
+        const m = tf.moments(xx, [0, 1, 2]);
+        const y = core.batchNorm4d(
+          xx as tf.Tensor4D,
+          m.mean,
+          m.variance,
+          tf.zeros([2]),
+          tf.ones([2]),
+        );
+        return tf.sum(tf.mul(y, w));
+      })(x)
+      .dataSync();
+    expect(maxRelDiff(ours, stock)).toBeLessThan(1e-5);
     await useBackend('wasm');
   });
 });
