@@ -144,7 +144,12 @@ describe('batch statistics as one op', () => {
       tf
         .grad((xx: tf.Tensor) => {
           const m = moments(xx, [0, 1, 2]);
-          return tf.sum(tf.mul(core.batchNorm4d(xx as tf.Tensor4D, m.mean, m.variance), w));
+          const y = core.batchNorm4d(
+            xx as tf.Tensor4D,
+            m.mean as tf.Tensor1D,
+            m.variance as tf.Tensor1D,
+          );
+          return tf.sum(tf.mul(y, w));
         })(x)
         .dataSync();
     const ours = via(core.moments);
