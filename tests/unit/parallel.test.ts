@@ -160,10 +160,10 @@ describe('batch statistics as one op', () => {
         const m = tf.moments(xx, [0, 1, 2]);
         const y = core.batchNorm4d(
           xx as tf.Tensor4D,
-          m.mean,
-          m.variance,
-          tf.zeros([2]),
-          tf.ones([2]),
+          m.mean as tf.Tensor1D,
+          m.variance as tf.Tensor1D,
+          tf.zeros([2]) as tf.Tensor1D,
+          tf.ones([2]) as tf.Tensor1D,
         );
         return tf.sum(tf.mul(y, w));
       })(x)
