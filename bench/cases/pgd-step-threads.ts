@@ -27,6 +27,9 @@ export const pgdStepThreads: BenchCase = {
   metric: `PGD step (frozen forward), batch ${BATCH} split over ${threads} threads`,
   imagesPerRun: () => BATCH,
   stepsPerRun: () => 1,
+  // Threads on a shared machine vary more from run to run: more runs.
+  warmup: () => 3,
+  repeats: (o) => (o.quick ? 3 : 15),
   async setup() {
     const sizes = shardSizes(BATCH, threads);
     const offsets = sizes.map((_, r) => sizes.slice(0, r).reduce((a, b) => a + b, 0));

@@ -14,7 +14,9 @@ import {
   buildGenerator,
   latentShapeFor,
 } from '../../src/main/engine/manifold/generatorArchitecture';
-import { attackView, generatorView } from '../../src/main/engine/models/attack-view';
+import { availableParallelism } from 'node:os';
+import { ReplicaGroup } from '../../src/main/engine/parallel/replica-group';
+import { methodContext, type MethodSettings } from '../../src/main/engine/training/method-context';
 import { METHODS } from '../../src/main/engine/training/methods/index';
 import { SgdMomentum } from '../../src/main/engine/training/optimizer';
 import { trainingStep } from '../../src/main/engine/training/train';
@@ -23,11 +25,13 @@ import type { BenchCase } from '../types';
 const BATCH = 64;
 const SHAPE: [number, number, number] = [28, 28, 1];
 
-function methodCase(method: TrainingMethod): BenchCase {
+function methodCase(method: TrainingMethod, threads = 1): BenchCase {
   const spec = METHODS[method];
   return {
-    id: `train-${method}`,
-    metric: `${spec.name} training iteration, small CNN 28×28×1, batch ${BATCH}`,
+    id: threads === 1 ? `train-${method}` : `train-${method}-replicas`,
+    metric:
+      `${spec.name} training iteration, small CNN 28×28×1, batch ${BATCH}` +
+      (threads === 1 ? '' : `, ${threads} replica threads`),
     imagesPerRun: () => BATCH,
     stepsPerRun: () => 1,
     warmup: () => 1,
@@ -58,22 +62,35 @@ function methodCase(method: TrainingMethod): BenchCase {
         ),
       };
       const trades = method === 'trades' || method === 'dmat-trades';
-      const ctx = {
-        classifier,
-        attackClassifier: attackView(classifier),
-        generator: generatorView(generator),
+      const settings: MethodSettings = {
         imageAttack: { eps: 0.1, stepSize: 0.025, steps: trades ? 10 : 5 },
         latentAttack: { eps: 0.1, stepSize: 0.025, steps: trades ? 10 : 5 },
         tradesBeta: 6,
+        frozenAttacks: true,
       };
+      const ctx = methodContext(classifier, generator, settings);
       const optimizer = new SgdMomentum(0.9, 5e-4);
       const vars = classifier.trainableVariables();
+      const group =
+        threads > 1
+          ? await ReplicaGroup.start({
+              size: threads,
+              method,
+              classifier,
+              generator,
+              settings,
+              optimizer,
+              vars,
+            })
+          : undefined;
+      const step = group ? group.step.bind(group) : trainingStep;
       let seed = 0;
       return {
         run: async () => {
-          await trainingStep(spec, ctx, batch, { vars, optimizer, lr: 0.01, seed: seed++ });
+          await step(spec, ctx, batch, { vars, optimizer, lr: 0.01, seed: seed++ });
         },
         dispose: () => {
+          void group?.close();
           optimizer.dispose();
           tf.dispose([batch.w, batch.x, batch.y]);
           classifier.dispose();
@@ -84,6 +101,10 @@ function methodCase(method: TrainingMethod): BenchCase {
   };
 }
 
-export const trainMethodCases: BenchCase[] = (
-  ['normal', 'at', 'omat', 'dmat', 'trades', 'dmat-trades'] as TrainingMethod[]
-).map(methodCase);
+export const trainMethodCases: BenchCase[] = [
+  ...(['normal', 'at', 'omat', 'dmat', 'trades', 'dmat-trades'] as TrainingMethod[]).map((m) =>
+    methodCase(m),
+  ),
+  // DMAT, the method this product is for, as `dmat train` runs it: one replica per core.
+  methodCase('dmat', Math.min(availableParallelism(), 8)),
+];

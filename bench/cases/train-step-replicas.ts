@@ -25,6 +25,9 @@ function replicaCase(threads: number): BenchCase {
         : `training step via the engine, batch ${BATCH} split over ${threads} replica threads`,
     imagesPerRun: () => BATCH,
     stepsPerRun: () => 1,
+    // Threads in lockstep on a shared machine vary more from run to run: more runs.
+    warmup: () => 3,
+    repeats: (o) => (o.quick ? 3 : 15),
     async setup() {
       const classifier = new LayersClassifier(benchModel(), {
         name: 'bench',
