@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { availableParallelism } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
 import type { TrainingMethod } from '../../../shared/api';
 import { deriveSeed } from '../attacks/seeds';
@@ -66,8 +67,8 @@ export function replicaSeed(seed: number, rank: number): number {
 }
 
 interface Pending {
+  /** Replica threads that have not reported the step yet. */
   left: number;
-  losses: number[];
   resolve: () => void;
   reject: (e: Error) => void;
 }
@@ -154,7 +155,7 @@ export class ReplicaGroup {
     const sizes = shardSizes(n, this.size);
     const starts = sizes.map((_, r) => sizes.slice(0, r).reduce((a, b) => a + b, 0));
     const done = new Promise<void>((resolve, reject) => {
-      this.pending = { left: this.workers.length, losses: [], resolve, reject };
+      this.pending = { left: this.workers.length, resolve, reject };
     });
     this.workers.forEach((w, i) => {
       const r = i + 1;
@@ -185,7 +186,7 @@ export class ReplicaGroup {
           () => undefined,
           (e: Error) => e,
         ),
-        new Promise<undefined>((resolve) => setTimeout(resolve, 10_000)),
+        sleep(10_000, undefined, { ref: false }),
       ]);
       throw err instanceof CollectiveAborted && theirs ? theirs : err;
     } finally {
@@ -219,7 +220,6 @@ export class ReplicaGroup {
       if (m.stack) e.stack = m.stack;
       this.onFailure(e);
     } else if (m.type === 'stepped' && this.pending) {
-      this.pending.losses.push(m.loss);
       if (--this.pending.left === 0) {
         const p = this.pending;
         this.pending = undefined;
