@@ -351,3 +351,19 @@ describe('replica group', () => {
 });
 
 afterAll(() => undefined);
+
+describe('defaults for using every core', () => {
+  it('one thread or process per core on the CPU backends, one on a native backend', async () => {
+    const { availableParallelism } = await import('node:os');
+    const { coresForBackend } = await import('../../src/main/engine/parallel/cores');
+    const { defaultAuditWorkers } = await import('../../src/main/api/audits');
+    const cores = availableParallelism();
+    expect(coresForBackend('wasm')).toBe(Math.min(cores, 8));
+    expect(coresForBackend('tensorflow')).toBe(1);
+    expect(defaultAuditWorkers('wasm', 1000, 100)).toBe(Math.min(cores, 4));
+    // Never more processes than batches, never fewer than one.
+    expect(defaultAuditWorkers('wasm', 100, 100)).toBe(1);
+    expect(defaultAuditWorkers('cpu', 0, 100)).toBe(1);
+    expect(defaultAuditWorkers('tensorflow', 1000, 100)).toBe(1);
+  });
+});

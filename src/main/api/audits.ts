@@ -13,6 +13,8 @@ import type {
   WorstCaseResult,
 } from '../../shared/api';
 import { worstCase } from '../engine/audit/outcomes';
+import { coresForBackend } from '../engine/parallel/cores';
+import { initBackend } from '../engine/runtime/backend';
 import { loadSuite, resolveSuite } from '../engine/audit/suites';
 import type { AuditJobParams } from '../jobs/audit-job';
 import type { JobRunner } from '../jobs/runner';
@@ -25,9 +27,16 @@ export const AUDIT_DEFAULTS = {
   images: 'on-manifold',
   batchSize: 100,
   seed: 0,
-  workers: 1,
   galleryPerAttack: 4,
 } as const;
+
+/**
+ * Job processes an audit is split over unless told otherwise: one per core on the CPU backends
+ * (at most 4: each holds the model and data), never more than there are batches.
+ */
+export function defaultAuditWorkers(backend: string, samples: number, batchSize: number): number {
+  return Math.max(1, Math.min(coresForBackend(backend, 4), Math.ceil(samples / batchSize)));
+}
 
 export class AuditService {
   constructor(
@@ -82,7 +91,8 @@ export class AuditService {
       batchSize: input.batchSize ?? AUDIT_DEFAULTS.batchSize,
       galleryPerAttack: input.galleryPerAttack ?? AUDIT_DEFAULTS.galleryPerAttack,
     } as const;
-    const workers = input.workers ?? AUDIT_DEFAULTS.workers;
+    const workers =
+      input.workers ?? defaultAuditWorkers((await initBackend()).backend, samples, setup.batchSize);
     const audit = this.store.audits.insert({
       modelId: model.id,
       modelName: model.name,

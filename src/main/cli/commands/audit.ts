@@ -20,7 +20,8 @@ and the per-sample worst case in SQLite, and prints a table (budgets with their 
   --images KIND      on-manifold (g(w), default when the data has latents) or natural (x)
   --batch N          batch size (default 100)
   --seed N           seed for sample choice and random starts (default 0)
-  --workers N        split the samples over N job processes (same results as one)
+  --workers N        split the samples over N job processes (same results as one;
+                     default: one per core on wasm/cpu, at most 4 and one per batch)
   --gallery K        gallery examples kept per attack (default 4)
   --fail-under ACC   exit 1 when the worst-case accuracy is below ACC (0.4 or 40%)
   --json             print the stored audit as JSON on stdout

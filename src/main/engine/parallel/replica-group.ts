@@ -6,7 +6,6 @@
  * each shard come from the step seed and the shard's rank).
  */
 import * as tf from '@tensorflow/tfjs';
-import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
 import type { TrainingMethod } from '../../../shared/api';
@@ -19,6 +18,7 @@ import type { MethodBatch, MethodContext, TrainingMethodSpec } from '../training
 import type { SgdMomentum } from '../training/optimizer';
 import { batchMomentsInstalled } from '../runtime/batch-moments';
 import { Collective, CollectiveAborted, createCollective } from './collective';
+import { coresForBackend } from './cores';
 import type { FromReplica, ReplicaInit, ShardArrays, ToReplica } from './messages';
 import { packClassifier, packGenerator } from './model-transfer';
 import { replicaTrainingStep } from './replica-step';
@@ -38,13 +38,9 @@ export interface ReplicaGroupOptions {
   timeoutMs?: number;
 }
 
-/**
- * Replicas a run uses unless told otherwise: one per core on the CPU backends (at least two
- * samples each, at most 8), one on a native backend, which already uses every core or the GPU.
- */
+/** Replicas a run uses unless told otherwise: one per core (cores.ts), two samples each at least. */
 export function defaultReplicas(backend: string, batchSize: number): number {
-  if (backend !== 'wasm' && backend !== 'cpu') return 1;
-  return Math.max(1, Math.min(availableParallelism(), 8, Math.floor(batchSize / 2)));
+  return Math.max(1, Math.min(coresForBackend(backend), Math.floor(batchSize / 2)));
 }
 
 /** Whether replicas can copy this generator (a Layers model; a graph model cannot be sent). */
