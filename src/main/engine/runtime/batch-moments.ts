@@ -8,6 +8,8 @@
  * Outside a group (or with one replica) the same op runs locally: its gradient is the closed
  * form dx = (g_mean + 2·g_var·(x − mean)) / N, two passes over x instead of the chain of mean,
  * subtract and square gradients. Reductions over other axes (layer norm) keep tfjs's own op.
+ * Batch-norm on statistics from this op becomes one op with its own closed-form gradient
+ * (training-batch-norm.ts), so in a training step this gradient is rarely needed.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
@@ -35,7 +37,6 @@ export function withGroupBatchStatistics<T>(c: Collective, f: () => T): T {
 export function allReduceInGroup(values: Float64Array): Float64Array {
   return group ? group.allReduceSum(values) : values;
 }
-const allReduce = allReduceInGroup;
 
 /** Batch statistics this op produced, by their mean tensor: which input, over how many values. */
 export interface BatchStatistics {
@@ -79,7 +80,7 @@ function batchMoments(
       parts[2 * k + i] = localCount * localMean[i] * localMean[i];
     }
     parts[3 * k] = localCount;
-    const total = allReduce(parts);
+    const total = allReduceInGroup(parts);
     count = total[3 * k];
     const meanValues = new Float32Array(k);
     const varValues = new Float32Array(k);
@@ -96,7 +97,7 @@ function batchMoments(
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, m] = saved;
         // Every replica's loss depends on the shared statistics: sum their gradients.
-        const g = allReduce(Float64Array.from(dy.dataSync()));
+        const g = allReduceInGroup(Float64Array.from(dy.dataSync()));
         const gMean = tf.tensor(
           Float32Array.from(g.subarray(0, k), (v) => v / count),
           keptShape,
