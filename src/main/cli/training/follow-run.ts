@@ -10,6 +10,7 @@ const pct = (v: number | undefined) => (v === undefined ? '–' : `${(100 * v).t
 export function describeConfig(c: TrainingConfig): string[] {
   const lines = [
     `method ${c.method}, ${c.epochs} epochs, batch ${c.batchSize}${c.samples ? `, ${c.samples} samples` : ''}, seed ${c.seed}`,
+    `threads: ${c.replicas ?? 'one replica per core on wasm/cpu, one on tfjs-node'}`,
   ];
   if (c.imageAttack)
     lines.push(`image attack: PGD, ${describeBudget('pixel [0,1]', c.imageAttack)}`);
