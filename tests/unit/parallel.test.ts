@@ -313,6 +313,28 @@ describe('replica group', () => {
     c.dispose();
   }, 30_000);
 
+  it('refuses replicas that run on another backend than this thread', async () => {
+    await useBackend('cpu');
+    const c = classifier(5);
+    const optimizer = new SgdMomentum(0.9, 0);
+    try {
+      await expect(
+        ReplicaGroup.start({
+          size: 2,
+          method: 'normal',
+          classifier: c,
+          settings,
+          optimizer,
+          vars: c.trainableVariables(),
+        }),
+      ).rejects.toThrow(/replica thread started on the wasm backend, this thread runs on cpu/);
+    } finally {
+      optimizer.dispose();
+      c.dispose();
+      await useBackend('wasm');
+    }
+  }, 30_000);
+
   it('train() with replicas matches one replica epoch by epoch (Normal)', async () => {
     const n = 48;
     const b = batch(n, 500);

@@ -78,8 +78,6 @@ export class ReplicaGroup {
     readonly size: number,
     private readonly workers: Worker[],
     private readonly collective: Collective,
-    /** Backend each replica thread runs on. */
-    readonly backends: string[],
   ) {
     workers.forEach((w) => {
       w.on('message', (m: FromReplica) => this.onMessage(m));
@@ -124,15 +122,21 @@ export class ReplicaGroup {
       } satisfies ReplicaInit),
     );
     const collective = new Collective(init, 0, o.timeoutMs);
-    let backends: string[];
     try {
-      backends = await Promise.all(workers.map((w) => waitReady(w)));
+      // Replicas on another backend would round differently and drift from this thread.
+      const backends = await Promise.all(workers.map((w) => waitReady(w)));
+      const other = backends.find((b) => b !== tf.getBackend());
+      if (other) {
+        throw new Error(
+          `a replica thread started on the ${other} backend, this thread runs on ${tf.getBackend()}`,
+        );
+      }
     } catch (err) {
       collective.abort();
       await Promise.all(workers.map((w) => w.terminate()));
       throw err;
     }
-    return new ReplicaGroup(o.size, workers, collective, backends);
+    return new ReplicaGroup(o.size, workers, collective);
   }
 
   /**
