@@ -7,6 +7,7 @@
  * exactly (the loop is deterministic given the seed).
  */
 import { defaultReplicas, replicableGenerator } from '../engine/parallel/replica-group';
+import { batchMomentsInstalled } from '../engine/runtime/batch-moments';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { MetricPoint, TrainingConfig } from '../../shared/api';
@@ -88,6 +89,11 @@ export const trainJob: JobHandler<TrainJobParams, TrainJobResult> = async (ctx) 
     let replicas = resumeFrom
       ? (resumeFrom.replicas ?? 1)
       : (config.replicas ?? defaultReplicas(backend.backend, config.batchSize));
+    if (replicas > 1 && !batchMomentsInstalled()) {
+      // A checkpoint from a CPU machine resumed on tfjs-node: replicas do not apply here.
+      ctx.log('warn', `replicas apply to the CPU backends, not ${backend.backend}: one thread`);
+      replicas = 1;
+    }
     if (replicas > 1 && ds.generator && !replicableGenerator(ds.generator)) {
       ctx.log('warn', 'the generator is a graph model, which replicas cannot copy: one thread');
       replicas = 1;

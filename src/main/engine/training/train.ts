@@ -66,7 +66,7 @@ export interface TrainConfig {
   /**
    * Threads that share every step (data-parallel replicas: this one and `replicas − 1` worker
    * threads, batch split between them, batch-norm statistics and gradients shared). Default 1.
-   * A resumed run keeps the count of its checkpoint, so it replays exactly.
+   * Unset on resume: the checkpoint's count, so the run replays exactly.
    */
   replicas?: number;
 }
@@ -242,7 +242,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     seedModelWeights(model, config.seed);
   }
 
-  const replicas = resume ? (resume.replicas ?? 1) : (config.replicas ?? 1);
+  const replicas = config.replicas ?? resume?.replicas ?? 1;
   const snapshot = (): Checkpoint => ({
     method: config.method,
     seed: config.seed,
