@@ -21,6 +21,9 @@ import {
   useLazyFusedConv2d,
 } from '../../src/main/engine/runtime/kernels/lazy-fused-conv2d';
 import { benchCnn } from '../../src/main/engine/models/architectures';
+import { conv2DBackpropFilterByConv } from '../../src/main/engine/runtime/kernels/conv2d-backprop-filter';
+import { filterGradKernel } from '../../src/main/engine/runtime/kernels/simd/filter-grad-module';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** tfjs's own FusedBatchNorm gradient, captured before the engine replaces it. */
 const stockBatchNormGrad = tf.getGradient('FusedBatchNorm')!;
@@ -144,6 +147,23 @@ convCases.push(
       [0, 0],
     ],
   },
+  // The SIMD filter gradient works in 4×8 tiles of dW: these reach its 4-wide and 1-wide tails.
+  {
+    name: 'x 2×6×7×5, k 3×3, c_out 13, stride 1, pad same (every tile tail)',
+    x: [2, 6, 7, 5],
+    k: [3, 3],
+    cOut: 13,
+    stride: 1,
+    pad: 'same',
+  },
+  {
+    name: 'x 3×8×8×4, k 3×3, c_out 12, stride 2, pad same',
+    x: [3, 8, 8, 4],
+    k: [3, 3],
+    cOut: 12,
+    stride: 2,
+    pad: 'same',
+  },
   {
     name: 'x 2×7×9×3, k 3×3, c_out 8, stride 2, pad explicit [4,4]×[3,1] (larger than the filter)',
     x: [2, 7, 9, 3],
@@ -199,6 +219,46 @@ describe('conv2d gradients (Conv2DBackpropInput, Conv2DBackpropFilter) match cpu
         const [dx, dw] = tf.grads(loss)([x, f]);
         return [dx, dw];
       });
+    });
+  }
+});
+
+describe('Conv2DBackpropFilter: the SIMD kernel and its XNNPACK fallback', () => {
+  it('runs the SIMD kernel in the wasm backend memory', async () => {
+    await useBackend('wasm');
+    expect(filterGradKernel(tf.backend() as BackendWasm)).toBeDefined();
+  });
+
+  // The fallback runs where the backend's memory cannot be reached: it must agree too.
+  for (const c of convCases.filter(
+    (cc) => cc.name.includes('tail') || cc.name.includes('explicit'),
+  )) {
+    it(`fallback: ${c.name}`, async () => {
+      const w: [number, number, number, number] = [c.k[0], c.k[1], c.x[3], c.cOut];
+      const probe = await under('cpu', [], () => [
+        tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(w) as tf.Tensor4D, c.stride, c.pad),
+      ]);
+      const dyShape = tf.tidy(() => {
+        const y = tf.conv2d(
+          tf.zeros(c.x) as tf.Tensor4D,
+          tf.zeros(w) as tf.Tensor4D,
+          c.stride,
+          c.pad,
+        );
+        return y.shape;
+      });
+      const inputs: Arrays = [
+        { data: randomArray(tf.util.sizeFromShape(c.x), 11), shape: c.x },
+        { data: randomArray(probe[0].length, 12), shape: dyShape },
+      ];
+      const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: w };
+      const ref = await under('cpu', inputs, (x, dy) => [
+        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs as never) as tf.Tensor,
+      ]);
+      const got = await under('wasm', inputs, (x, dy) => [
+        conv2DBackpropFilterByConv(x as tf.Tensor4D, dy as tf.Tensor4D, attrs as never),
+      ]);
+      expectClose(got[0], ref[0]);
     });
   }
 });
