@@ -20,6 +20,16 @@ export const wasmKernelSources: WasmKernelSource[] = [
     output: 'src/main/engine/runtime/kernels/simd/filter-grad-binary.ts',
     constant: 'filterGradWasm',
   },
+  {
+    input: 'src/wasm/channel-ops.ts',
+    output: 'src/main/engine/runtime/kernels/simd/channel-ops-binary.ts',
+    constant: 'channelOpsWasm',
+  },
+  {
+    input: 'src/wasm/max-pool-grad.ts',
+    output: 'src/main/engine/runtime/kernels/simd/max-pool-grad-binary.ts',
+    constant: 'maxPoolGradWasm',
+  },
 ];
 
 // SIMD on; the memory is imported (the tfjs wasm backend's), no runtime, no abort import.

@@ -16,7 +16,7 @@ describe('wasm SIMD kernels', () => {
 
     it(`${source.input} imports only the backend's memory and keeps no data in it`, async () => {
       const binary = await compileWasmKernel(source.input);
-      const module = new WebAssembly.Module(binary);
+      const module = new WebAssembly.Module(new Uint8Array(binary));
       expect(WebAssembly.Module.imports(module)).toEqual([
         { module: 'env', name: 'memory', kind: 'memory' },
       ]);

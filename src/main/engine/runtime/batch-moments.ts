@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import type { Collective } from '../parallel/collective';
 import { installTrainingBatchNorm } from './training-batch-norm';
+import { channelAffine, channelMoments } from './channel-ops';
 
 type Moments = typeof tf.moments;
 const core = createRequire(import.meta.url)('@tensorflow/tfjs-core') as { moments: Moments };
@@ -62,6 +63,8 @@ function batchMoments(
   const outShape = keepDims ? keptShape : x.shape.filter((_, i) => !axes.includes(i));
   const k = tf.util.sizeFromShape(keptShape);
   const localCount = axes.reduce((n, a) => n * x.shape[a], 1);
+  // Over every axis but the channel one (batch-norm): the one-pass channel kernels.
+  const perChannel = axes.length === x.rank - 1 && axes.every((a) => a < x.rank - 1);
   let count = localCount;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const xx = args[0] as tf.Tensor;
@@ -69,10 +72,12 @@ function batchMoments(
     // This shard's mean and squared deviations around it (two passes: stable when |mean| ≫ std),
     // combined over the replicas in one exchange (Chan et al.'s pairwise update):
     //   N·mean = Σ n·m_r,   M2 = Σ M2_r + Σ n·m_r² − N·mean².
-    const [localMean, localM2] = tf.tidy(() => {
-      const m = tf.div(tf.sum(xx, axes, true), localCount);
-      return [m.dataSync(), tf.sum(tf.squaredDifference(xx, m), axes).dataSync()];
-    });
+    const [localMean, localM2] = perChannel
+      ? Object.values(channelMoments(xx))
+      : tf.tidy(() => {
+          const m = tf.div(tf.sum(xx, axes, true), localCount);
+          return [m.dataSync(), tf.sum(tf.squaredDifference(xx, m), axes).dataSync()];
+        });
     const parts = new Float64Array(3 * k + 1);
     for (let i = 0; i < k; i++) {
       parts[i] = localCount * localMean[i];
@@ -106,8 +111,10 @@ function batchMoments(
           Float32Array.from(g.subarray(k), (v) => (2 * v) / count),
           keptShape,
         );
-        // dx = gMean + gVar·(x − mean) = x·gVar + (gMean − gVar·mean): two passes over x.
-        return [tf.add(tf.mul(xs, gVar), tf.sub(gMean, tf.mul(gVar, m)))];
+        // dx = gMean + gVar·(x − mean) = x·gVar + (gMean − gVar·mean).
+        const shift = tf.sub(gMean, tf.mul(gVar, m));
+        if (perChannel) return [channelAffine(xs, tf.reshape(gVar, [k]), tf.reshape(shift, [k]))];
+        return [tf.add(tf.mul(xs, gVar), shift)];
       },
     };
   });

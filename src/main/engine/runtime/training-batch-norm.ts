@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { allReduceInGroup, batchStatisticsOf, type BatchStatistics } from './batch-moments';
+import { channelAffine, channelAffine2, channelSums } from './channel-ops';
 
 type BatchNorm = typeof tf.batchNorm;
 type Input = tf.Tensor | tf.TensorLike;
@@ -48,7 +49,6 @@ function trainingBatchNorm(
   scale: tf.Tensor | undefined,
   eps: number,
 ): tf.Tensor {
-  const axes = s.axes;
   const c = mean.shape[0];
   const inputs = [x, ...(scale ? [scale] : []), ...(offset ? [offset] : [])];
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -61,7 +61,7 @@ function trainingBatchNorm(
       const r = tf.rsqrt(tf.add(s.variance, eps));
       const a = scale ? tf.mul(tf.reshape(scale, [c]), r) : r;
       const b = tf.sub(offset ? tf.reshape(offset, [c]) : tf.zerosLike(mean), tf.mul(mean, a));
-      return tf.add(tf.mul(xx, a), b);
+      return channelAffine(xx, a, b);
     });
     return {
       value,
@@ -70,8 +70,7 @@ function trainingBatchNorm(
         const r = tf.rsqrt(tf.add(s.variance, eps));
         const gamma = scale ? tf.reshape(scale, [c]) : tf.onesLike(mean);
         // This shard's Σdy and Σdy·x; the whole batch's by all-reduce inside a replica group.
-        const sumDy = tf.sum(dy, axes);
-        const sumDyX = tf.sum(tf.mul(dy, xs), axes);
+        const [sumDy, sumDyX] = channelSums(dy, xs);
         const local = new Float64Array(2 * c);
         local.set(sumDy.dataSync());
         local.set(sumDyX.dataSync(), c);
@@ -84,7 +83,7 @@ function trainingBatchNorm(
         const b = tf.div(tf.mul(tf.neg(tf.mul(a, r)), gSumDyXhat), s.count);
         // dx = dy·a + x·b + cst, with cst = −(a·Σdy)/N − μ·b.
         const cst = tf.sub(tf.div(tf.neg(tf.mul(a, gSumDy)), s.count), tf.mul(mean, b));
-        const dx = tf.add(tf.add(tf.mul(dy, a), tf.mul(xs, b)), cst);
+        const dx = channelAffine2(dy, xs, a, b, cst);
         const grads = [dx];
         if (scale) {
           const dScale = tf.mul(r, tf.sub(sumDyX, tf.mul(mean, sumDy)));

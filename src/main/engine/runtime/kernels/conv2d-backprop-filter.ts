@@ -15,11 +15,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2DGeometry, cropAndPadding, type Conv2DPad } from './conv-geometry';
-import {
-  emscriptenModule,
-  filterGradKernel,
-  type FilterGradExports,
-} from './simd/filter-grad-module';
+import { filterGradKernel, type FilterGradExports } from './simd/filter-grad-module';
+import { withScratch } from './simd/instances';
 import { float32View } from './wasm-heap';
 
 interface Attrs {
@@ -89,26 +86,8 @@ export function conv2DBackpropFilterSimd(
   // Offsets, not views: the allocation below may grow (and move) the heap's buffer.
   const dwAt = float32View(backend, out).byteOffset;
   const dyAt = float32View(backend, dy).byteOffset;
-  let xAt = float32View(backend, x).byteOffset;
-  const heap = emscriptenModule(backend);
-  let padded = 0;
-  if (g.padTop !== 0 || bottom !== 0 || g.padLeft !== 0 || right !== 0) {
-    padded = heap._malloc(g.batch * usedHeight * usedWidth * g.inChannels * 4);
-    kernel.pad(
-      xAt,
-      padded,
-      g.batch,
-      g.inHeight,
-      g.inWidth,
-      g.inChannels,
-      g.padTop,
-      bottom,
-      g.padLeft,
-      right,
-    );
-    xAt = padded;
-  }
-  try {
+  const xAt = float32View(backend, x).byteOffset;
+  const run = (xAt: number) =>
     kernel.filterGrad(
       xAt,
       dyAt,
@@ -125,9 +104,26 @@ export function conv2DBackpropFilterSimd(
       g.strideHeight,
       g.strideWidth,
     );
-  } finally {
-    if (padded) heap._free(padded);
+  if (g.padTop === 0 && bottom === 0 && g.padLeft === 0 && right === 0) {
+    run(xAt);
+    return out;
   }
+  const paddedBytes = g.batch * usedHeight * usedWidth * g.inChannels * 4;
+  withScratch(backend, paddedBytes, (padded) => {
+    kernel.pad(
+      xAt,
+      padded,
+      g.batch,
+      g.inHeight,
+      g.inWidth,
+      g.inChannels,
+      g.padTop,
+      bottom,
+      g.padLeft,
+      right,
+    );
+    run(padded);
+  });
   return out;
 }
 

@@ -19,6 +19,7 @@ import { identityConfig } from './identity';
 import { castKernel } from './cast';
 import { leadingReductionKernel } from './leading-axis-reductions';
 import { fusedConv2DGradConfig, useLazyFusedConv2d } from './lazy-fused-conv2d';
+import { channelKernelConfigs } from './channel-kernels';
 
 export interface WasmKernel {
   kernelName: string;
@@ -42,6 +43,8 @@ export const wasmKernels: WasmKernel[] = [
   { kernelName: 'Cast', replaces: true, make: (stock) => castKernel(stock) },
   { kernelName: 'Sum', replaces: true, make: (stock) => leadingReductionKernel('Sum', stock) },
   { kernelName: 'Mean', replaces: true, make: (stock) => leadingReductionKernel('Mean', stock) },
+  // The engine's own, for batch-norm in training mode (used through runtime/channel-ops.ts).
+  ...channelKernelConfigs.map((config) => fixed(config, false)),
 ];
 
 /** The kernel configs the engine registered on wasm, by name (for tests and the lever bench). */

@@ -2,13 +2,15 @@
  * MaxPoolGrad for wasm. The backend's own kernel is wrong when a window holds only negative
  * values (the gradient goes to the window's first element instead of its maximum: tfjs 4.22,
  * checked against the cpu backend in tests/unit/kernels.test.ts) and slow; this one is a single
- * pass over the input on the wasm heap. Semantics follow the cpu backend exactly: the gradient
+ * pass over the input on the wasm heap: the 2×2 pool with stride 2 by our SIMD kernel
+ * (simd/max-pool-grad-module.ts; the JS loop below where it cannot load), others by a JS loop. Semantics follow the cpu backend exactly: the gradient
  * of each window goes to its first maximum in row-major order (ties: the earliest), NaN never
  * wins, and a window whose values are all −∞ or NaN passes no gradient.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { float32View } from './wasm-heap';
+import { maxPoolGradKernel } from './simd/max-pool-grad-module';
 
 interface Attrs {
   filterSize: number | [number, number];
@@ -48,7 +50,10 @@ function maxPoolGrad({
   const tiles = fh === 2 && fw === 2 && sh === 2 && sw === 2 && padTop === 0 && padLeft === 0;
   // Every window inside the image ('same' on an odd size pads the last one: general loop).
   if (tiles && 2 * OH <= H && 2 * OW <= W) {
-    tiled2x2(x, g, dx, batchSize, H, W, C, OH, OW);
+    const simd = maxPoolGradKernel(wasm);
+    if (simd) {
+      simd.maxPoolGrad2x2(x.byteOffset, g.byteOffset, dx.byteOffset, batchSize, H, W, C, OH, OW);
+    } else tiled2x2(x, g, dx, batchSize, H, W, C, OH, OW);
     return out;
   }
   dx.fill(0);
