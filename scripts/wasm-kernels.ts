@@ -21,6 +21,11 @@ export const wasmKernelSources: WasmKernelSource[] = [
     constant: 'filterGradWasm',
   },
   {
+    input: 'src/wasm/conv2d.ts',
+    output: 'src/main/engine/runtime/kernels/simd/conv2d-binary.ts',
+    constant: 'conv2dWasm',
+  },
+  {
     input: 'src/wasm/channel-ops.ts',
     output: 'src/main/engine/runtime/kernels/simd/channel-ops-binary.ts',
     constant: 'channelOpsWasm',

@@ -223,6 +223,59 @@ describe('conv2d gradients (Conv2DBackpropInput, Conv2DBackpropFilter) match cpu
   }
 });
 
+describe('Conv2D and FusedConv2D (SIMD kernel, or the stock one where it does not apply) match cpu', () => {
+  const cases = [
+    ...convCases.map((c) => ({ ...c, activation: 'linear' as const, bias: false })),
+    // Bias and ReLU in the kernel; 4-wide and 1-wide tails of the output channels and of a row.
+    {
+      ...convCases[0],
+      name: 'x 2×6×7×5, c_out 13, bias, relu',
+      x: [2, 6, 7, 5] as const,
+      cOut: 13,
+      activation: 'relu' as const,
+      bias: true,
+    },
+    {
+      ...convCases[0],
+      name: 'x 3×9×10×4, c_out 12, stride 2, bias, linear',
+      x: [3, 9, 10, 4] as const,
+      cOut: 12,
+      stride: 2,
+      activation: 'linear' as const,
+      bias: true,
+    },
+    // Not covered by the SIMD kernel: the backend's own.
+    {
+      ...convCases[0],
+      name: 'x 2×6×7×5, c_out 8, bias, elu (stock kernel)',
+      x: [2, 6, 7, 5] as const,
+      cOut: 8,
+      activation: 'elu' as const,
+      bias: true,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const w = [c.k[0], c.k[1], c.x[3], c.cOut];
+      const inputs: Arrays = [
+        { data: randomArray(tf.util.sizeFromShape([...c.x]), 21), shape: [...c.x] },
+        { data: randomArray(tf.util.sizeFromShape(w), 22), shape: w },
+        { data: randomArray(c.cOut, 23), shape: [c.cOut] },
+      ];
+      await compareBackends(inputs, (x, f, b) => [
+        tf.fused.conv2d({
+          x: x as tf.Tensor4D,
+          filter: f as tf.Tensor4D,
+          strides: c.stride,
+          pad: c.pad,
+          bias: c.bias ? b : undefined,
+          activation: c.activation,
+        }),
+      ]);
+    });
+  }
+});
+
 describe('Conv2DBackpropFilter: the SIMD kernel and its XNNPACK fallback', () => {
   it('runs the SIMD kernel in the wasm backend memory', async () => {
     await useBackend('wasm');

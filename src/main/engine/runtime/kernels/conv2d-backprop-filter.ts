@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2DGeometry, cropAndPadding, type Conv2DPad } from './conv-geometry';
 import { filterGradKernel, type FilterGradExports } from './simd/filter-grad-module';
-import { withScratch } from './simd/instances';
+import { withPaddedInput } from './padded-input';
 import { float32View } from './wasm-heap';
 
 interface Attrs {
@@ -77,24 +77,17 @@ export function conv2DBackpropFilterSimd(
     attrs.dataFormat,
     attrs.dimRoundingMode,
   );
-  // The rows and columns the forward pass read: its padding, and no trailing remainder.
-  const usedHeight = (g.outHeight - 1) * g.strideHeight + g.filterHeight;
-  const usedWidth = (g.outWidth - 1) * g.strideWidth + g.filterWidth;
-  const bottom = usedHeight - g.inHeight - g.padTop;
-  const right = usedWidth - g.inWidth - g.padLeft;
   const out = backend.makeOutput(attrs.filterShape, 'float32');
-  // Offsets, not views: the allocation below may grow (and move) the heap's buffer.
   const dwAt = float32View(backend, out).byteOffset;
   const dyAt = float32View(backend, dy).byteOffset;
-  const xAt = float32View(backend, x).byteOffset;
-  const run = (xAt: number) =>
+  withPaddedInput(backend, kernel.pad, x, g, (xAt, height, width) =>
     kernel.filterGrad(
       xAt,
       dyAt,
       dwAt,
       g.batch,
-      usedHeight,
-      usedWidth,
+      height,
+      width,
       g.inChannels,
       g.outHeight,
       g.outWidth,
@@ -103,27 +96,8 @@ export function conv2DBackpropFilterSimd(
       g.filterWidth,
       g.strideHeight,
       g.strideWidth,
-    );
-  if (g.padTop === 0 && bottom === 0 && g.padLeft === 0 && right === 0) {
-    run(xAt);
-    return out;
-  }
-  const paddedBytes = g.batch * usedHeight * usedWidth * g.inChannels * 4;
-  withScratch(backend, paddedBytes, (padded) => {
-    kernel.pad(
-      xAt,
-      padded,
-      g.batch,
-      g.inHeight,
-      g.inWidth,
-      g.inChannels,
-      g.padTop,
-      bottom,
-      g.padLeft,
-      right,
-    );
-    run(padded);
-  });
+    ),
+  );
   return out;
 }
 

@@ -20,6 +20,7 @@ import { castKernel } from './cast';
 import { leadingReductionKernel } from './leading-axis-reductions';
 import { fusedConv2DGradConfig, useLazyFusedConv2d } from './lazy-fused-conv2d';
 import { channelKernelConfigs } from './channel-kernels';
+import { conv2DKernel } from './conv2d';
 
 export interface WasmKernel {
   kernelName: string;
@@ -36,6 +37,12 @@ const fixed = (config: KernelConfig, replaces: boolean): WasmKernel => ({
 });
 
 export const wasmKernels: WasmKernel[] = [
+  { kernelName: 'Conv2D', replaces: true, make: (stock) => conv2DKernel('Conv2D', stock) },
+  {
+    kernelName: 'FusedConv2D',
+    replaces: true,
+    make: (stock) => conv2DKernel('FusedConv2D', stock),
+  },
   fixed(conv2DBackpropFilterConfig, false),
   fixed(conv2DBackpropInputConfig, true),
   fixed(maxPoolGradConfig, true),

@@ -2,6 +2,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { filterGradWasm } from './filter-grad-binary';
 import { simdInstance } from './instances';
+import type { PadKernel } from '../padded-input';
 
 export interface FilterGradExports {
   filterGrad(
@@ -20,18 +21,7 @@ export interface FilterGradExports {
     sh: number,
     sw: number,
   ): void;
-  pad(
-    src: number,
-    dst: number,
-    n: number,
-    h: number,
-    w: number,
-    c: number,
-    top: number,
-    bottom: number,
-    left: number,
-    right: number,
-  ): void;
+  pad: PadKernel;
 }
 
 export function filterGradKernel(backend: BackendWasm): FilterGradExports | undefined {
