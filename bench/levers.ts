@@ -10,6 +10,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { frozenForward } from '../src/main/engine/models/frozen';
 import { gradientOverrides, wasmKernels } from '../src/main/engine/runtime/kernels/index';
 import { useLazyFusedConv2d } from '../src/main/engine/runtime/kernels/lazy-fused-conv2d';
+import { channelKernelConfigs } from '../src/main/engine/runtime/kernels/channel-kernels';
 import { BATCH, benchModel, crossEntropy, randomBatch } from './cases/fixtures';
 
 await import('@tensorflow/tfjs-backend-wasm');
@@ -25,13 +26,16 @@ const stockGradients = new Map(
 await tf.setBackend('wasm');
 await tf.ready();
 
+const optional = new Set(channelKernelConfigs.map((k) => k.kernelName));
+
 /** Use the engine's version of each named kernel/gradient, tfjs's own for the rest. */
 function configure(engine: Set<string>): void {
   for (const { kernelName } of wasmKernels) {
     const stock = stockKernels.get(kernelName);
-    const want = engine.has(kernelName) || !stock ? ourKernels.get(kernelName)! : stock;
     if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
-    tf.registerKernel(want);
+    // The batch-norm channel kernels are optional: without them the engine uses tfjs ops.
+    if (optional.has(kernelName) && !engine.has(kernelName)) continue;
+    tf.registerKernel(engine.has(kernelName) || !stock ? ourKernels.get(kernelName)! : stock);
   }
   for (const g of gradientOverrides) {
     const stock = stockGradients.get(g.kernelName);
@@ -73,7 +77,7 @@ const viaFrozen = inputGrad(frozen);
 /** Levers in the order they are switched on; each row keeps every lever above it. */
 const levers: { lever: string; adds: string[]; frozen?: boolean }[] = [
   {
-    lever: 'tfjs wasm as shipped + Conv2DBackpropFilter (needed to run at all)',
+    lever: 'tfjs wasm as shipped + Conv2DBackpropFilter (needed to run at all; our SIMD kernel)',
     adds: ['Conv2DBackpropFilter'],
   },
   { lever: '+ Conv2DBackpropInput as a forward convolution', adds: ['Conv2DBackpropInput'] },
@@ -81,7 +85,10 @@ const levers: { lever: string; adds: string[]; frozen?: boolean }[] = [
     lever: '+ lazy batch-norm gradient (no tiling, no unused terms)',
     adds: ['FusedBatchNorm gradient'],
   },
-  { lever: '+ MaxPoolGrad in one pass (also fixes all-negative windows)', adds: ['MaxPoolGrad'] },
+  {
+    lever: '+ MaxPoolGrad in one pass, SIMD for 2×2 (also fixes all-negative windows)',
+    adds: ['MaxPoolGrad'],
+  },
   { lever: '+ Identity without a copy (tensors saved for the backward pass)', adds: ['Identity'] },
   { lever: '+ Sum/Mean over leading axes in one pass (no transpose)', adds: ['Sum', 'Mean'] },
   {
@@ -89,6 +96,14 @@ const levers: { lever: string; adds: string[]; frozen?: boolean }[] = [
     adds: ['lazy fused conv2d'],
   },
   { lever: '+ Cast to the same dtype without a copy (ReLU gradient)', adds: ['Cast'] },
+  {
+    lever: '+ batch-norm passes as SIMD channel kernels (one pass each)',
+    adds: [...optional],
+  },
+  {
+    lever: '+ Conv2D and FusedConv2D by our SIMD kernel (also the input gradients)',
+    adds: ['Conv2D', 'FusedConv2D'],
+  },
   {
     lever: '+ frozen forward for attacks (BN folded, input-only gradient)',
     adds: [],
