@@ -602,11 +602,48 @@ describe('stock wasm kernels on the training path (MaxPoolGrad, AvgPoolGrad, ReL
   }
 });
 
+describe('BatchMatMul and _FusedMatMul with transposed operands match cpu', () => {
+  const cases = [
+    { a: [5, 7], b: [7, 6], transposeA: false, transposeB: false },
+    { a: [7, 5], b: [7, 6], transposeA: true, transposeB: false },
+    { a: [5, 7], b: [6, 7], transposeA: false, transposeB: true },
+    { a: [7, 5], b: [6, 7], transposeA: true, transposeB: true },
+    { a: [3, 7, 5], b: [3, 6, 7], transposeA: true, transposeB: true },
+  ];
+  for (const c of cases) {
+    for (const fused of [false, true]) {
+      const name = `${fused ? 'fused (bias, relu) ' : ''}a ${c.a.join('×')}${c.transposeA ? 'ᵀ' : ''} · b ${c.b.join('×')}${c.transposeB ? 'ᵀ' : ''}`;
+      it(name, async () => {
+        const n = c.transposeB ? c.b[c.b.length - 2] : c.b[c.b.length - 1];
+        const inputs: Arrays = [
+          { data: randomArray(tf.util.sizeFromShape(c.a), 31), shape: c.a },
+          { data: randomArray(tf.util.sizeFromShape(c.b), 32), shape: c.b },
+          { data: randomArray(n, 33), shape: [n] },
+        ];
+        await compareBackends(inputs, (a, b, bias) => [
+          fused
+            ? tf.fused.matMul({
+                a,
+                b,
+                bias,
+                activation: 'relu',
+                transposeA: c.transposeA,
+                transposeB: c.transposeB,
+              })
+            : tf.matMul(a, b, c.transposeA, c.transposeB),
+        ]);
+      });
+    }
+  }
+});
+
 describe("Sum and Mean (leading axes in one pass, others through wasm's own) match cpu", () => {
   const cases: { name: string; shape: number[]; axis: number | number[]; keepDims: boolean }[] = [
     { name: 'NHWC → C, x 3×5×4×6', shape: [3, 5, 4, 6], axis: [0, 1, 2], keepDims: false },
     { name: 'NHWC → C keepDims, x 3×5×4×6', shape: [3, 5, 4, 6], axis: [0, 1, 2], keepDims: true },
     { name: 'axis 0 of 7×3 (bias gradient)', shape: [7, 3], axis: 0, keepDims: false },
+    // More than one block of 64 rows; four-channel groups and a scalar tail.
+    { name: 'NHWC → C, x 5×6×7×11', shape: [5, 6, 7, 11], axis: [0, 1, 2], keepDims: false },
     {
       name: 'unsorted leading axes [1,0] of 4×5×2',
       shape: [4, 5, 2],

@@ -21,6 +21,7 @@ import { leadingReductionKernel } from './leading-axis-reductions';
 import { fusedConv2DGradConfig, useLazyFusedConv2d } from './lazy-fused-conv2d';
 import { channelKernelConfigs } from './channel-kernels';
 import { conv2DKernel } from './conv2d';
+import { transposingMatMul } from './mat-mul-transposed';
 
 export interface WasmKernel {
   kernelName: string;
@@ -44,6 +45,16 @@ export const wasmKernels: WasmKernel[] = [
     make: (stock) => conv2DKernel('FusedConv2D', stock),
   },
   fixed(conv2DBackpropFilterConfig, false),
+  {
+    kernelName: 'BatchMatMul',
+    replaces: true,
+    make: (stock) => transposingMatMul('BatchMatMul', stock),
+  },
+  {
+    kernelName: '_FusedMatMul',
+    replaces: true,
+    make: (stock) => transposingMatMul('_FusedMatMul', stock),
+  },
   fixed(conv2DBackpropInputConfig, true),
   fixed(maxPoolGradConfig, true),
   fixed(identityConfig, true),
