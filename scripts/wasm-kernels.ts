@@ -35,6 +35,11 @@ export const wasmKernelSources: WasmKernelSource[] = [
     output: 'src/main/engine/runtime/kernels/simd/max-pool-grad-binary.ts',
     constant: 'maxPoolGradWasm',
   },
+  {
+    input: 'src/wasm/resize-grad.ts',
+    output: 'src/main/engine/runtime/kernels/simd/resize-grad-binary.ts',
+    constant: 'resizeGradWasm',
+  },
 ];
 
 // SIMD on; the memory is imported (the tfjs wasm backend's), no runtime, no abort import.

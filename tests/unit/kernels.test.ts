@@ -637,6 +637,68 @@ describe('BatchMatMul and _FusedMatMul with transposed operands match cpu', () =
   }
 });
 
+describe('ResizeNearestNeighborGrad on wasm and cpu matches the forward pass itself', () => {
+  // The forward is linear and copies values: the gradient of Σ y·W at input i is f(eᵢ), with
+  // integer weights W exact in float32. The cpu backend's own gradient kernel is wrong for every
+  // image but the first (tfjs 4.22); the engine replaces it, and both are checked here.
+  const cases = [
+    {
+      name: '2× of 2×3×4×5 (upSampling2d; SIMD)',
+      x: [2, 3, 4, 5],
+      size: [6, 8],
+      align: false,
+      half: false,
+    },
+    { name: '3×2 of 2×3×3×8 (SIMD)', x: [2, 3, 3, 8], size: [9, 6], align: false, half: false },
+    {
+      name: '2× with half-pixel centres, 2×3×4×3 (SIMD)',
+      x: [2, 3, 4, 3],
+      size: [6, 8],
+      align: false,
+      half: true,
+    },
+    {
+      name: 'aligned corners, 2×3×4×5 (scatter)',
+      x: [2, 3, 4, 5],
+      size: [6, 8],
+      align: true,
+      half: false,
+    },
+    {
+      name: 'non-integer factor, 2×5×4×2 (scatter)',
+      x: [2, 5, 4, 2],
+      size: [7, 9],
+      align: false,
+      half: true,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const n = tf.util.sizeFromShape(c.x);
+      const weights = (y: tf.Tensor) => tf.range(1, y.size + 1).reshape(y.shape);
+      const f = (xx: tf.Tensor) => {
+        const y = tf.image.resizeNearestNeighbor(
+          xx as tf.Tensor4D,
+          c.size as [number, number],
+          c.align,
+          c.half,
+        );
+        return tf.sum(tf.mul(y, weights(y)));
+      };
+      await useBackend('cpu');
+      const expected = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        expected[i] = tf.tidy(() => f(tf.oneHot(i, n).reshape(c.x).toFloat()).dataSync()[0]);
+      }
+      const inputs: Arrays = [{ data: randomArray(n, 41), shape: c.x }];
+      for (const backend of ['wasm', 'cpu'] as const) {
+        const [got] = await under(backend, inputs, (x) => [tf.grad(f)(x)]);
+        expect(Array.from(got), backend).toEqual(Array.from(expected));
+      }
+    });
+  }
+});
+
 describe("Sum and Mean (leading axes in one pass, others through wasm's own) match cpu", () => {
   const cases: { name: string; shape: number[]; axis: number | number[]; keepDims: boolean }[] = [
     { name: 'NHWC → C, x 3×5×4×6', shape: [3, 5, 4, 6], axis: [0, 1, 2], keepDims: false },

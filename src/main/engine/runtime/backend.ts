@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
-import { registerWasmKernels } from './kernels/index';
+import { registerCpuKernelFixes, registerWasmKernels } from './kernels/index';
 import { installBatchMoments } from './batch-moments';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -132,6 +132,7 @@ export function initBackend(
     // CPU backends: batch statistics as one op (and shared by data-parallel replicas). A GPU
     // backend keeps tfjs's own: the op reads its sums back to the host, a stall on a GPU.
     if (report.backend === 'wasm' || report.backend === 'cpu') installBatchMoments();
+    if (report.backend === 'cpu') registerCpuKernelFixes();
     return report;
   });
   return current;
@@ -143,6 +144,7 @@ export async function useBackend(name: 'wasm' | 'cpu'): Promise<void> {
     await import('@tensorflow/tfjs-backend-wasm');
     registerWasmKernels();
   }
+  if (name === 'cpu') registerCpuKernelFixes();
   await tf.setBackend(name);
   await tf.ready();
   installBatchMoments();

@@ -22,6 +22,7 @@ import { fusedConv2DGradConfig, useLazyFusedConv2d } from './lazy-fused-conv2d';
 import { channelKernelConfigs } from './channel-kernels';
 import { conv2DKernel } from './conv2d';
 import { transposingMatMul } from './mat-mul-transposed';
+import { resizeNearestGradCpuConfig, resizeNearestGradWasmConfig } from './resize-nearest-grad';
 
 export interface WasmKernel {
   kernelName: string;
@@ -57,6 +58,7 @@ export const wasmKernels: WasmKernel[] = [
   },
   fixed(conv2DBackpropInputConfig, true),
   fixed(maxPoolGradConfig, true),
+  fixed(resizeNearestGradWasmConfig, true),
   fixed(identityConfig, true),
   { kernelName: 'Cast', replaces: true, make: (stock) => castKernel(stock) },
   { kernelName: 'Sum', replaces: true, make: (stock) => leadingReductionKernel('Sum', stock) },
@@ -74,6 +76,20 @@ export const engineKernels = new Map<string, KernelConfig>();
  * lazy fused conv2d). Registering one affects every backend.
  */
 export const gradientOverrides: GradConfig[] = [fusedBatchNormGradConfig, fusedConv2DGradConfig];
+
+/** Fixes for the pure-JS cpu backend's own kernels (each says what it fixes). */
+const cpuKernelFixes: KernelConfig[] = [resizeNearestGradCpuConfig];
+
+let cpuFixed = false;
+
+export function registerCpuKernelFixes(): void {
+  if (cpuFixed) return;
+  cpuFixed = true;
+  for (const config of cpuKernelFixes) {
+    if (getKernel(config.kernelName, 'cpu')) unregisterKernel(config.kernelName, 'cpu');
+    registerKernel(config);
+  }
+}
 
 let registered = false;
 
