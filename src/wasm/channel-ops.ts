@@ -219,11 +219,13 @@ export function affine2(
 }
 
 /**
- * scale · Σ over rows of x [rows, c], as f32 into out[0, c): sums over leading axes (bias
- * gradients, means). f32 within blocks of 64 rows, f64 across them (c f64 of `scratch`).
+ * scale · Σ over the rows of each of `outer` matrices x [outer, rows, c], as f32 into out
+ * [outer, c]: sums over a block of axes that leaves the last one (bias gradients, means, FiLM
+ * scale gradients). f32 within blocks of 64 rows, f64 across them (c f64 of `scratch`).
  */
 export function columnSums(
   x: usize,
+  outer: i32,
   rows: i32,
   c: i32,
   out: usize,
@@ -231,35 +233,39 @@ export function columnSums(
   scale: f64,
 ): void {
   const rowBytes = (<usize>c) << 2;
-  memory.fill(scratch, 0, (<usize>c) << 3);
-  for (let r0 = 0; r0 < rows; r0 += BLOCK) {
-    const n = min(BLOCK, rows - r0);
-    const offset = x + <usize>r0 * rowBytes;
-    let ch = 0;
-    for (; ch + 4 <= c; ch += 4) {
-      let p = offset + ((<usize>ch) << 2);
-      let s = f32x4.splat(0);
-      for (let r = 0; r < n; r++) {
-        s = f32x4.add(s, v128.load(p));
-        p += rowBytes;
+  for (let o = 0; o < outer; o++) {
+    const matrix = x + <usize>o * <usize>rows * rowBytes;
+    const sums = out + <usize>o * rowBytes;
+    memory.fill(scratch, 0, (<usize>c) << 3);
+    for (let r0 = 0; r0 < rows; r0 += BLOCK) {
+      const n = min(BLOCK, rows - r0);
+      const offset = matrix + <usize>r0 * rowBytes;
+      let ch = 0;
+      for (; ch + 4 <= c; ch += 4) {
+        let p = offset + ((<usize>ch) << 2);
+        let s = f32x4.splat(0);
+        for (let r = 0; r < n; r++) {
+          s = f32x4.add(s, v128.load(p));
+          p += rowBytes;
+        }
+        const at = scratch + ((<usize>ch) << 3);
+        v128.store(at, f64x2.add(v128.load(at), f64x2.promote_low_f32x4(s)));
+        const high = i32x4.shuffle(s, s, 2, 3, 0, 1);
+        v128.store(at, f64x2.add(v128.load(at, 16), f64x2.promote_low_f32x4(high)), 16);
       }
-      const at = scratch + ((<usize>ch) << 3);
-      v128.store(at, f64x2.add(v128.load(at), f64x2.promote_low_f32x4(s)));
-      const high = i32x4.shuffle(s, s, 2, 3, 0, 1);
-      v128.store(at, f64x2.add(v128.load(at, 16), f64x2.promote_low_f32x4(high)), 16);
-    }
-    for (; ch < c; ch++) {
-      let p = offset + ((<usize>ch) << 2);
-      let s: f32 = 0;
-      for (let r = 0; r < n; r++) {
-        s += load<f32>(p);
-        p += rowBytes;
+      for (; ch < c; ch++) {
+        let p = offset + ((<usize>ch) << 2);
+        let s: f32 = 0;
+        for (let r = 0; r < n; r++) {
+          s += load<f32>(p);
+          p += rowBytes;
+        }
+        const at = scratch + ((<usize>ch) << 3);
+        store<f64>(at, load<f64>(at) + <f64>s);
       }
-      const at = scratch + ((<usize>ch) << 3);
-      store<f64>(at, load<f64>(at) + <f64>s);
     }
-  }
-  for (let ch = 0; ch < c; ch++) {
-    store<f32>(out + ((<usize>ch) << 2), <f32>(load<f64>(scratch + ((<usize>ch) << 3)) * scale));
+    for (let ch = 0; ch < c; ch++) {
+      store<f32>(sums + ((<usize>ch) << 2), <f32>(load<f64>(scratch + ((<usize>ch) << 3)) * scale));
+    }
   }
 }

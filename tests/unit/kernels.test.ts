@@ -699,7 +699,7 @@ describe('ResizeNearestNeighborGrad on wasm and cpu matches the forward pass its
   }
 });
 
-describe("Sum and Mean (leading axes in one pass, others through wasm's own) match cpu", () => {
+describe("Sum and Mean (a block of axes before the last in one pass, others through wasm's own) match cpu", () => {
   const cases: { name: string; shape: number[]; axis: number | number[]; keepDims: boolean }[] = [
     { name: 'NHWC → C, x 3×5×4×6', shape: [3, 5, 4, 6], axis: [0, 1, 2], keepDims: false },
     { name: 'NHWC → C keepDims, x 3×5×4×6', shape: [3, 5, 4, 6], axis: [0, 1, 2], keepDims: true },
@@ -713,9 +713,21 @@ describe("Sum and Mean (leading axes in one pass, others through wasm's own) mat
       keepDims: false,
     },
     {
-      name: 'spatial axes [1,2] (global average pool), falls back',
+      name: 'spatial axes [1,2] (global average pool)',
       shape: [2, 5, 3, 4],
       axis: [1, 2],
+      keepDims: false,
+    },
+    {
+      name: 'spatial axes [1,2] keepDims, x 3×9×11×7 (more than 64 rows)',
+      shape: [3, 9, 11, 7],
+      axis: [2, 1],
+      keepDims: true,
+    },
+    {
+      name: 'axes [0,2], not a block, falls back',
+      shape: [3, 4, 5, 2],
+      axis: [0, 2],
       keepDims: false,
     },
     { name: 'last axis, falls back', shape: [4, 9], axis: -1, keepDims: true },

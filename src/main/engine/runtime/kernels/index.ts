@@ -17,7 +17,7 @@ import { fusedBatchNormGradConfig } from './fused-batch-norm-grad';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { identityConfig } from './identity';
 import { castKernel } from './cast';
-import { leadingReductionKernel } from './leading-axis-reductions';
+import { axisBlockReductionKernel } from './axis-block-reductions';
 import { fusedConv2DGradConfig, useLazyFusedConv2d } from './lazy-fused-conv2d';
 import { channelKernelConfigs } from './channel-kernels';
 import { conv2DKernel } from './conv2d';
@@ -61,8 +61,8 @@ export const wasmKernels: WasmKernel[] = [
   fixed(resizeNearestGradWasmConfig, true),
   fixed(identityConfig, true),
   { kernelName: 'Cast', replaces: true, make: (stock) => castKernel(stock) },
-  { kernelName: 'Sum', replaces: true, make: (stock) => leadingReductionKernel('Sum', stock) },
-  { kernelName: 'Mean', replaces: true, make: (stock) => leadingReductionKernel('Mean', stock) },
+  { kernelName: 'Sum', replaces: true, make: (stock) => axisBlockReductionKernel('Sum', stock) },
+  { kernelName: 'Mean', replaces: true, make: (stock) => axisBlockReductionKernel('Mean', stock) },
   // The engine's own, for batch-norm in training mode (used through runtime/channel-ops.ts).
   ...channelKernelConfigs.map((config) => fixed(config, false)),
 ];

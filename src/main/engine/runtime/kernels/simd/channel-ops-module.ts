@@ -6,7 +6,15 @@ import { simdInstance } from './instances';
 export interface ChannelOpsExports {
   moments(x: number, rows: number, c: number, out: number, scratch: number): void;
   sums(dy: number, x: number, rows: number, c: number, out: number, scratch: number): void;
-  columnSums(x: number, rows: number, c: number, out: number, scratch: number, scale: number): void;
+  columnSums(
+    x: number,
+    outer: number,
+    rows: number,
+    c: number,
+    out: number,
+    scratch: number,
+    scale: number,
+  ): void;
   affine(x: number, a: number, b: number, y: number, rows: number, c: number): void;
   affine2(
     dy: number,
