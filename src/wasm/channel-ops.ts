@@ -269,3 +269,40 @@ export function columnSums(
     }
   }
 }
+
+/**
+ * out[o, r, :] = x[o, r, :] · s[o, :] (add = 0) or x[o, r, :] + s[o, :] (add ≠ 0), for x
+ * [outer, rows, c] and s [outer, c]: a per-image, per-channel scale or shift broadcast over the
+ * image (the generator's FiLM modulation).
+ */
+export function broadcastRows(
+  x: usize,
+  s: usize,
+  out: usize,
+  outer: i32,
+  rows: i32,
+  c: i32,
+  add: i32,
+): void {
+  const rowBytes = (<usize>c) << 2;
+  for (let o = 0; o < outer; o++) {
+    const sRow = s + <usize>o * rowBytes;
+    const base = <usize>o * <usize>rows * rowBytes;
+    for (let r = 0; r < rows; r++) {
+      const at = base + <usize>r * rowBytes;
+      let ch = 0;
+      for (; ch + 4 <= c; ch += 4) {
+        const k = (<usize>ch) << 2;
+        const v = v128.load(x + at + k);
+        const t = v128.load(sRow + k);
+        v128.store(out + at + k, add ? f32x4.add(v, t) : f32x4.mul(v, t));
+      }
+      for (; ch < c; ch++) {
+        const k = (<usize>ch) << 2;
+        const v = load<f32>(x + at + k);
+        const t = load<f32>(sRow + k);
+        store<f32>(out + at + k, add ? v + t : v * t);
+      }
+    }
+  }
+}

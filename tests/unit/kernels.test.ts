@@ -637,6 +637,33 @@ describe('BatchMatMul and _FusedMatMul with transposed operands match cpu', () =
   }
 });
 
+describe('Multiply and Add with a per-image, per-channel operand (SIMD) match cpu', () => {
+  const cases = [
+    { big: [2, 5, 3, 7], small: [2, 1, 1, 7] },
+    { big: [3, 70, 4], small: [3, 1, 4] },
+    { big: [2, 5, 3, 4], small: [1, 1, 1, 4], note: ' (plain broadcast: stock kernel)' },
+  ];
+  for (const c of cases) {
+    for (const op of ['mul', 'add'] as const) {
+      it(`${op} ${c.big.join('×')} with ${c.small.join('×')}${c.note ?? ''}, and its gradients`, async () => {
+        const inputs: Arrays = [
+          { data: randomArray(tf.util.sizeFromShape(c.big), 51), shape: c.big },
+          { data: randomArray(tf.util.sizeFromShape(c.small), 52), shape: c.small },
+        ];
+        await compareBackends(inputs, (x, s) => {
+          const f = (xx: tf.Tensor, ss: tf.Tensor) =>
+            op === 'mul' ? tf.mul(ss, xx) : tf.add(xx, ss);
+          const weights = tf.range(1, x.size + 1).reshape(x.shape);
+          const [dx, ds] = tf.grads((xx: tf.Tensor, ss: tf.Tensor) =>
+            tf.sum(tf.mul(f(xx, ss), weights)),
+          )([x, s]);
+          return [f(x, s), dx, ds];
+        });
+      });
+    }
+  }
+});
+
 describe('ResizeNearestNeighborGrad on wasm and cpu matches the forward pass itself', () => {
   // The forward is linear and copies values: the gradient of Σ y·W at input i is f(eᵢ), with
   // integer weights W exact in float32. The cpu backend's own gradient kernel is wrong for every

@@ -18,6 +18,7 @@ import { maxPoolGradConfig } from './max-pool-grad';
 import { identityConfig } from './identity';
 import { castKernel } from './cast';
 import { axisBlockReductionKernel } from './axis-block-reductions';
+import { broadcastRowsKernel } from './broadcast-rows';
 import { fusedConv2DGradConfig, useLazyFusedConv2d } from './lazy-fused-conv2d';
 import { channelKernelConfigs } from './channel-kernels';
 import { conv2DKernel } from './conv2d';
@@ -63,6 +64,12 @@ export const wasmKernels: WasmKernel[] = [
   { kernelName: 'Cast', replaces: true, make: (stock) => castKernel(stock) },
   { kernelName: 'Sum', replaces: true, make: (stock) => axisBlockReductionKernel('Sum', stock) },
   { kernelName: 'Mean', replaces: true, make: (stock) => axisBlockReductionKernel('Mean', stock) },
+  {
+    kernelName: 'Multiply',
+    replaces: true,
+    make: (stock) => broadcastRowsKernel('Multiply', stock),
+  },
+  { kernelName: 'Add', replaces: true, make: (stock) => broadcastRowsKernel('Add', stock) },
   // The engine's own, for batch-norm in training mode (used through runtime/channel-ops.ts).
   ...channelKernelConfigs.map((config) => fixed(config, false)),
 ];

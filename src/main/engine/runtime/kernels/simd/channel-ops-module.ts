@@ -15,6 +15,15 @@ export interface ChannelOpsExports {
     scratch: number,
     scale: number,
   ): void;
+  broadcastRows(
+    x: number,
+    s: number,
+    out: number,
+    outer: number,
+    rows: number,
+    c: number,
+    add: number,
+  ): void;
   affine(x: number, a: number, b: number, y: number, rows: number, c: number): void;
   affine2(
     dy: number,
