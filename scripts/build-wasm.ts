@@ -8,11 +8,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { wasmKernelSources, compileWasmKernel, generatedModule } from './wasm-kernels';
+import { wasmKernelSources, compileWasmKernelBuilds, generatedModule } from './wasm-kernels';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 for (const source of wasmKernelSources) {
-  const binary = await compileWasmKernel(path.join(root, source.input));
-  await fs.writeFile(path.join(root, source.output), generatedModule(source, binary));
-  console.log(`${source.input} → ${source.output} (${binary.length} bytes)`);
+  const builds = await compileWasmKernelBuilds(source, path.join(root, source.input));
+  await fs.writeFile(path.join(root, source.output), generatedModule(source, builds));
+  const sizes = [builds.plain, builds.relaxed].filter((b) => b).map((b) => b!.length);
+  console.log(`${source.input} → ${source.output} (${sizes.join(' + ')} bytes)`);
 }

@@ -13,6 +13,8 @@
  * stay in L1 while the tile walks along the row.
  */
 
+import { madd } from './madd';
+
 // The geometry of the current call, set by conv2d. Wasm globals, not linear memory: the module
 // runs in the memory of the tfjs wasm backend (imported) and must write nothing of its own there.
 let kernelRows: i32 = 0; // kh
@@ -24,10 +26,6 @@ let wKernelRow: usize = 0; // bytes between kh blocks of the filter
 let panelKernelRow: usize = 0; // bytes between kh blocks of a packed panel (8 channels wide)
 let outPosition: usize = 0; // bytes between output positions
 let withRelu: bool = false;
-
-function madd(acc: v128, a: v128, b: v128): v128 {
-  return f32x4.add(acc, f32x4.mul(a, b));
-}
 
 function finish(v: v128): v128 {
   return withRelu ? f32x4.max(v, f32x4.splat(0)) : v;

@@ -12,6 +12,8 @@
  * are four scalar loads and eight dy channels are two vector loads.
  */
 
+import { madd } from './madd';
+
 // The walk over one image's positions, set by filterGrad. Wasm globals, not linear memory: the
 // module runs in the memory of the tfjs wasm backend (imported) and must write nothing of its own
 // there.
@@ -23,11 +25,6 @@ let xRow: usize = 0;
 let dyStep: usize = 0;
 /** Bytes between rows of dW (one row per (kh, kw, ci), Co wide). */
 let wRow: usize = 0;
-
-// Small enough that -O3 inlines it.
-function madd(acc: v128, a: v128, b: v128): v128 {
-  return f32x4.add(acc, f32x4.mul(a, b));
-}
 
 function tile4x8(xp: usize, dp: usize, wp: usize): void {
   const rs = wRow;

@@ -1,8 +1,8 @@
 /** The wasm SIMD forward convolution (src/wasm/conv2d.ts). */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { PadKernel } from '../padded-input';
-import { conv2dWasm } from './conv2d-binary';
-import { simdInstance } from './instances';
+import { conv2dWasm, conv2dWasmRelaxed } from './conv2d-binary';
+import { pickBuild, simdInstance } from './instances';
 
 export interface Conv2dExports {
   conv2d(
@@ -28,5 +28,5 @@ export interface Conv2dExports {
 }
 
 export function conv2dKernel(backend: BackendWasm): Conv2dExports | undefined {
-  return simdInstance<Conv2dExports>(backend, conv2dWasm);
+  return simdInstance<Conv2dExports>(backend, pickBuild(conv2dWasm, conv2dWasmRelaxed));
 }

@@ -1,7 +1,7 @@
 /** The wasm SIMD filter-gradient kernel (src/wasm/filter-grad.ts). */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { filterGradWasm } from './filter-grad-binary';
-import { simdInstance } from './instances';
+import { filterGradWasm, filterGradWasmRelaxed } from './filter-grad-binary';
+import { pickBuild, simdInstance } from './instances';
 import type { PadKernel } from '../padded-input';
 
 export interface FilterGradExports {
@@ -25,5 +25,5 @@ export interface FilterGradExports {
 }
 
 export function filterGradKernel(backend: BackendWasm): FilterGradExports | undefined {
-  return simdInstance<FilterGradExports>(backend, filterGradWasm);
+  return simdInstance<FilterGradExports>(backend, pickBuild(filterGradWasm, filterGradWasmRelaxed));
 }
