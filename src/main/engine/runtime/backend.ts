@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { registerCpuKernelFixes, registerWasmKernels } from './kernels/index';
+import { relaxedSimd } from './kernels/simd/instances';
 import { installBatchMoments } from './batch-moments';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -117,6 +118,9 @@ function runtimeDetails(backend: BackendName): BackendReport['details'] {
   if (backend === 'wasm') {
     d.simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
     d.threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
+    d['engine kernels'] = relaxedSimd()
+      ? 'wasm SIMD, relaxed (fused multiply-add)'
+      : 'wasm SIMD (no relaxed SIMD here)';
   }
   return d;
 }
