@@ -17,8 +17,12 @@ const workerFile = fileURLToPath(new URL('./pgd-step-worker.ts', import.meta.url
 
 function next(w: Worker): Promise<string> {
   return new Promise((resolve, reject) => {
-    w.once('message', resolve);
-    w.once('error', reject);
+    const fail = (e: Error) => reject(e);
+    w.once('message', (m: string) => {
+      w.off('error', fail);
+      resolve(m);
+    });
+    w.once('error', fail);
   });
 }
 
