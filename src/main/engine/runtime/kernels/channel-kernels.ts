@@ -20,7 +20,7 @@ type Inputs = Record<string, tf.TensorInfo>;
 function kernelFor(backend: unknown): { wasm: BackendWasm; ops: ChannelOpsExports } {
   const wasm = backend as BackendWasm;
   const ops = channelOpsKernel(wasm);
-  // Registered only where the module loads (registerWasmKernels checks channelOpsAvailable).
+  // runtime/channel-ops.ts calls these only where the module loads.
   if (!ops) throw new Error('the wasm SIMD channel kernels cannot reach the backend memory');
   return { wasm, ops };
 }

@@ -1,7 +1,9 @@
 /**
- * Kernels the engine registers on the wasm backend: one file per kernel, listed here.
- * Each is built from the backend's own fast kernels and tested against the pure-JS backend.
- * `replaces: true` marks a kernel that wasm has but runs slowly; ours takes its place.
+ * Kernels the engine registers on the wasm backend: one file per kernel, listed here. Most run
+ * the engine's own wasm SIMD modules (simd/, built from src/wasm) in the backend's memory, some
+ * are built from the backend's own kernels; each falls back to the backend's kernel for what it
+ * does not cover, and each is tested against the pure-JS backend. `replaces: true` marks a kernel
+ * that wasm has but runs slowly (or wrongly); ours takes its place.
  */
 import {
   registerGradient,
