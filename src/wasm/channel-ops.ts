@@ -142,22 +142,17 @@ export function sums(dy: usize, x: usize, rows: i32, c: i32, out: usize, scratch
   }
 }
 
+/** Adds four f32 lanes into the four f64 values at `at`. */
+function addToF64(at: usize, v: v128): void {
+  v128.store(at, f64x2.add(v128.load(at), f64x2.promote_low_f32x4(v)));
+  const high = i32x4.shuffle(v, v, 2, 3, 0, 1);
+  v128.store(at, f64x2.add(v128.load(at, 16), f64x2.promote_low_f32x4(high)), 16);
+}
+
 /** Adds four channels' block sums (f32x4) into their running f64 sums. */
 function accumulate(scratch: usize, c: i32, ch: i32, s: v128, sx: v128): void {
-  const sAt = scratch + ((<usize>ch) << 3);
-  const sxAt = scratch + ((<usize>(c + ch)) << 3);
-  v128.store(sAt, f64x2.add(v128.load(sAt), f64x2.promote_low_f32x4(s)));
-  v128.store(
-    sAt,
-    f64x2.add(v128.load(sAt, 16), f64x2.promote_low_f32x4(i32x4.shuffle(s, s, 2, 3, 0, 1))),
-    16,
-  );
-  v128.store(sxAt, f64x2.add(v128.load(sxAt), f64x2.promote_low_f32x4(sx)));
-  v128.store(
-    sxAt,
-    f64x2.add(v128.load(sxAt, 16), f64x2.promote_low_f32x4(i32x4.shuffle(sx, sx, 2, 3, 0, 1))),
-    16,
-  );
+  addToF64(scratch + ((<usize>ch) << 3), s);
+  addToF64(scratch + ((<usize>(c + ch)) << 3), sx);
 }
 
 /** y = x·a + b per channel (a, b: c values). */
@@ -248,10 +243,7 @@ export function columnSums(
           s = f32x4.add(s, v128.load(p));
           p += rowBytes;
         }
-        const at = scratch + ((<usize>ch) << 3);
-        v128.store(at, f64x2.add(v128.load(at), f64x2.promote_low_f32x4(s)));
-        const high = i32x4.shuffle(s, s, 2, 3, 0, 1);
-        v128.store(at, f64x2.add(v128.load(at, 16), f64x2.promote_low_f32x4(high)), 16);
+        addToF64(scratch + ((<usize>ch) << 3), s);
       }
       for (; ch < c; ch++) {
         let p = offset + ((<usize>ch) << 2);

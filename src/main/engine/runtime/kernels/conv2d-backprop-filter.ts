@@ -27,20 +27,18 @@ interface Attrs {
   filterShape: [number, number, number, number];
 }
 
+function geometry(x: tf.TensorInfo, attrs: Attrs) {
+  const { filterShape, strides, pad, dataFormat, dimRoundingMode } = attrs;
+  const name = 'Conv2DBackpropFilter';
+  return conv2DGeometry(name, x.shape, filterShape, strides, pad, dataFormat, dimRoundingMode);
+}
+
 export function conv2DBackpropFilterByConv(
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
   attrs: Attrs,
 ): tf.Tensor4D {
-  const g = conv2DGeometry(
-    'Conv2DBackpropFilter',
-    x.shape,
-    attrs.filterShape,
-    attrs.strides,
-    attrs.pad,
-    attrs.dataFormat,
-    attrs.dimRoundingMode,
-  );
+  const g = geometry(x, attrs);
   return tf.tidy(() => {
     // Only the rows and columns the forward pass read: its padding, and no trailing remainder.
     const usedHeight = (g.outHeight - 1) * g.strideHeight + g.filterHeight;
@@ -68,15 +66,7 @@ export function conv2DBackpropFilterSimd(
   dy: tf.TensorInfo,
   attrs: Attrs,
 ): tf.TensorInfo {
-  const g = conv2DGeometry(
-    'Conv2DBackpropFilter',
-    x.shape,
-    attrs.filterShape,
-    attrs.strides,
-    attrs.pad,
-    attrs.dataFormat,
-    attrs.dimRoundingMode,
-  );
+  const g = geometry(x, attrs);
   const out = backend.makeOutput(attrs.filterShape, 'float32');
   const dwAt = float32View(backend, out).byteOffset;
   const dyAt = float32View(backend, dy).byteOffset;
