@@ -262,38 +262,83 @@ export function columnSums(
   }
 }
 
+// Binary operations of broadcast: out = x ∘ s, or s ∘ x when the small operand comes first.
+const MUL = 0;
+const ADD = 1;
+const SUB = 2;
+const MAX = 3;
+const MIN = 4;
+const DIV = 5;
+
+function apply4(op: i32, a: v128, b: v128): v128 {
+  if (op == MUL) return f32x4.mul(a, b);
+  if (op == ADD) return f32x4.add(a, b);
+  if (op == SUB) return f32x4.sub(a, b);
+  if (op == MAX) return f32x4.max(a, b);
+  if (op == MIN) return f32x4.min(a, b);
+  return f32x4.div(a, b);
+}
+
+function apply1(op: i32, a: f32, b: f32): f32 {
+  if (op == MUL) return a * b;
+  if (op == ADD) return a + b;
+  if (op == SUB) return a - b;
+  // NaN wins, as in f32x4.max / min and JavaScript's Math.max / min.
+  if (op == MAX) return a != a || b != b ? NaN : max(a, b);
+  if (op == MIN) return a != a || b != b ? NaN : min(a, b);
+  return a / b;
+}
+
 /**
- * out[o, r, :] = x[o, r, :] · s[o, :] (add = 0) or x[o, r, :] + s[o, :] (add ≠ 0), for x
- * [outer, rows, c] and s [outer, c]: a per-image, per-channel scale or shift broadcast over the
- * image (the generator's FiLM modulation).
+ * out[o, m, i] = x[o, m, i] ∘ s[o, i] (or s ∘ x when smallFirst ≠ 0), for x [outer, mid, inner]
+ * and s [outer, inner]: a binary operation whose small operand is broadcast over one block of
+ * axes (per-image channel scales [B,1,1,C], per-pixel values [B,H,W,1], per-image scalars
+ * [B,1,1,1]). Vectorised over inner, or over mid when inner is 1.
  */
-export function broadcastRows(
+export function broadcast(
   x: usize,
   s: usize,
   out: usize,
   outer: i32,
-  rows: i32,
-  c: i32,
-  add: i32,
+  mid: i32,
+  inner: i32,
+  op: i32,
+  smallFirst: i32,
 ): void {
-  const rowBytes = (<usize>c) << 2;
+  const rowBytes = (<usize>inner) << 2;
   for (let o = 0; o < outer; o++) {
     const sRow = s + <usize>o * rowBytes;
-    const base = <usize>o * <usize>rows * rowBytes;
-    for (let r = 0; r < rows; r++) {
-      const at = base + <usize>r * rowBytes;
-      let ch = 0;
-      for (; ch + 4 <= c; ch += 4) {
-        const k = (<usize>ch) << 2;
+    const base = <usize>o * <usize>mid * rowBytes;
+    if (inner == 1) {
+      const t1 = load<f32>(sRow);
+      const t = f32x4.splat(t1);
+      let m = 0;
+      for (; m + 4 <= mid; m += 4) {
+        const k = base + ((<usize>m) << 2);
+        const v = v128.load(x + k);
+        v128.store(out + k, smallFirst ? apply4(op, t, v) : apply4(op, v, t));
+      }
+      for (; m < mid; m++) {
+        const k = base + ((<usize>m) << 2);
+        const v = load<f32>(x + k);
+        store<f32>(out + k, smallFirst ? apply1(op, t1, v) : apply1(op, v, t1));
+      }
+      continue;
+    }
+    for (let m = 0; m < mid; m++) {
+      const at = base + <usize>m * rowBytes;
+      let i = 0;
+      for (; i + 4 <= inner; i += 4) {
+        const k = (<usize>i) << 2;
         const v = v128.load(x + at + k);
         const t = v128.load(sRow + k);
-        v128.store(out + at + k, add ? f32x4.add(v, t) : f32x4.mul(v, t));
+        v128.store(out + at + k, smallFirst ? apply4(op, t, v) : apply4(op, v, t));
       }
-      for (; ch < c; ch++) {
-        const k = (<usize>ch) << 2;
+      for (; i < inner; i++) {
+        const k = (<usize>i) << 2;
         const v = load<f32>(x + at + k);
         const t = load<f32>(sRow + k);
-        store<f32>(out + at + k, add ? v + t : v * t);
+        store<f32>(out + at + k, smallFirst ? apply1(op, t, v) : apply1(op, v, t));
       }
     }
   }

@@ -637,31 +637,66 @@ describe('BatchMatMul and _FusedMatMul with transposed operands match cpu', () =
   }
 });
 
-describe('Multiply and Add with a per-image, per-channel operand (SIMD) match cpu', () => {
+describe('binary operations with one operand broadcast over a block of axes (SIMD) match cpu', () => {
   const cases = [
-    { big: [2, 5, 3, 7], small: [2, 1, 1, 7] },
-    { big: [3, 70, 4], small: [3, 1, 4] },
-    { big: [2, 5, 3, 4], small: [1, 1, 1, 4], note: ' (plain broadcast: stock kernel)' },
+    { big: [2, 5, 3, 7], small: [2, 1, 1, 7], what: 'per-image channels (FiLM)' },
+    { big: [3, 70, 4], small: [3, 1, 4], what: 'per-image channels, rank 3' },
+    { big: [2, 4, 3, 3], small: [2, 4, 3, 1], what: 'per pixel against channels' },
+    { big: [3, 5, 6, 2], small: [3, 1, 1, 1], what: 'per-image scalar' },
+    { big: [2, 5, 3, 6], small: [6], what: 'per channel, lower rank' },
+    { big: [2, 3, 5], small: [], what: 'scalar' },
+    { big: [2, 5, 3, 4], small: [2, 1, 3, 1], what: 'two blocks: stock kernel' },
+    { big: [2, 1], small: [1, 3], what: 'both broadcast: stock kernel' },
   ];
+  const ops = {
+    mul: tf.mul,
+    add: tf.add,
+    sub: tf.sub,
+    max: tf.maximum,
+    min: tf.minimum,
+    div: tf.div,
+  } as const;
   for (const c of cases) {
-    for (const op of ['mul', 'add'] as const) {
-      it(`${op} ${c.big.join('×')} with ${c.small.join('×')}${c.note ?? ''}, and its gradients`, async () => {
+    for (const [name, op] of Object.entries(ops)) {
+      it(`${name}: ${c.big.join('×')} with ${c.small.join('×') || 'scalar'} (${c.what}), both orders`, async () => {
         const inputs: Arrays = [
           { data: randomArray(tf.util.sizeFromShape(c.big), 51), shape: c.big },
-          { data: randomArray(tf.util.sizeFromShape(c.small), 52), shape: c.small },
+          // Away from zero, so division is well conditioned.
+          {
+            data: randomArray(tf.util.sizeFromShape(c.small), 52).map(
+              (v) => v + Math.sign(v) + 0.5,
+            ),
+            shape: c.small,
+          },
         ];
         await compareBackends(inputs, (x, s) => {
-          const f = (xx: tf.Tensor, ss: tf.Tensor) =>
-            op === 'mul' ? tf.mul(ss, xx) : tf.add(xx, ss);
-          const weights = tf.range(1, x.size + 1).reshape(x.shape);
-          const [dx, ds] = tf.grads((xx: tf.Tensor, ss: tf.Tensor) =>
-            tf.sum(tf.mul(f(xx, ss), weights)),
-          )([x, s]);
-          return [f(x, s), dx, ds];
+          const f = (xx: tf.Tensor, ss: tf.Tensor) => tf.add(op(xx, ss), tf.mul(op(ss, xx), 0.5));
+          const y = f(x, s);
+          // tfjs has no broadcasting gradient for maximum and minimum (on any backend).
+          if (name === 'max' || name === 'min') return [y];
+          const weights = tf.range(1, y.size + 1).reshape(y.shape);
+          const loss = (xx: tf.Tensor, ss: tf.Tensor) => tf.sum(tf.mul(f(xx, ss), weights));
+          const [dx, ds] = tf.grads(loss)([x, s]);
+          return [y, dx, ds];
         });
       });
     }
   }
+
+  it('maximum and minimum let NaN win, as on cpu', async () => {
+    const big = [2, 3, 2, 4];
+    const data = randomArray(tf.util.sizeFromShape(big), 53);
+    data[5] = NaN;
+    const small = Float32Array.from([0.1, NaN, -0.2, 0.3, 0.0, -0.1, 0.2, 0.4]);
+    const inputs: Arrays = [
+      { data, shape: big },
+      { data: small, shape: [2, 1, 1, 4] },
+    ];
+    const f = (x: tf.Tensor, s: tf.Tensor) => [tf.maximum(x, s), tf.minimum(s, x)];
+    const ref = await under('cpu', inputs, f);
+    const got = await under('wasm', inputs, f);
+    ref.forEach((r, i) => expect(Array.from(got[i])).toEqual(Array.from(r)));
+  });
 });
 
 describe('ResizeNearestNeighborGrad on wasm and cpu matches the forward pass itself', () => {

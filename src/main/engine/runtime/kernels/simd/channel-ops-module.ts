@@ -15,14 +15,15 @@ export interface ChannelOpsExports {
     scratch: number,
     scale: number,
   ): void;
-  broadcastRows(
+  broadcast(
     x: number,
     s: number,
     out: number,
     outer: number,
-    rows: number,
-    c: number,
-    add: number,
+    mid: number,
+    inner: number,
+    op: number,
+    smallFirst: number,
   ): void;
   affine(x: number, a: number, b: number, y: number, rows: number, c: number): void;
   affine2(
