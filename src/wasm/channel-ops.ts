@@ -276,6 +276,7 @@ function apply4(op: i32, a: v128, b: v128): v128 {
   if (op == SUB) return f32x4.sub(a, b);
   if (op == MAX) return f32x4.max(a, b);
   if (op == MIN) return f32x4.min(a, b);
+  assert(op == DIV);
   return f32x4.div(a, b);
 }
 
@@ -286,6 +287,7 @@ function apply1(op: i32, a: f32, b: f32): f32 {
   // NaN wins, as in f32x4.max / min and JavaScript's Math.max / min.
   if (op == MAX) return a != a || b != b ? NaN : max(a, b);
   if (op == MIN) return a != a || b != b ? NaN : min(a, b);
+  assert(op == DIV);
   return a / b;
 }
 
