@@ -291,3 +291,114 @@ export function conv2d(
 }
 
 export { pad } from './pad';
+
+/**
+ * Depthwise convolution with one filter per channel (channel multiplier 1, NHWC, no dilation):
+ * out[b, oh, ow, c] = Σ_{kh, kw} xpad[b, oh·sh + kh, ow·sw + kw, c] · w[kh, kw, c]. Tiles of four
+ * output positions by four channels: one filter load and four input loads per tap. Used for large
+ * filters (the Gabor attack's 23×23), which the backend's kernel runs at under 1 GMAC/s.
+ */
+export function depthwise(
+  x: usize,
+  w: usize,
+  out: usize,
+  n: i32,
+  hp: i32,
+  wp: i32,
+  c: i32,
+  oh: i32,
+  ow: i32,
+  kh: i32,
+  kw: i32,
+  sh: i32,
+  sw: i32,
+): void {
+  const pixel = (<usize>c) << 2;
+  const step = <usize>sw * pixel; // next output position, in x
+  const row = <usize>wp * pixel;
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < oh; r++) {
+      const xr = x + <usize>(b * hp + r * sh) * row;
+      const or = out + <usize>(b * oh + r) * <usize>ow * pixel;
+      let p = 0;
+      for (; p + 4 <= ow; p += 4) {
+        const xp = xr + <usize>p * step;
+        const op = or + <usize>p * pixel;
+        let ch = 0;
+        for (; ch + 4 <= c; ch += 4) {
+          const k = (<usize>ch) << 2;
+          let a0 = f32x4.splat(0);
+          let a1 = f32x4.splat(0);
+          let a2 = f32x4.splat(0);
+          let a3 = f32x4.splat(0);
+          for (let i = 0; i < kh; i++) {
+            let xq = xp + <usize>i * row + k;
+            let wq = w + <usize>(i * kw) * pixel + k;
+            for (let j = 0; j < kw; j++) {
+              const f = v128.load(wq);
+              a0 = madd(a0, v128.load(xq), f);
+              a1 = madd(a1, v128.load(xq + step), f);
+              a2 = madd(a2, v128.load(xq + 2 * step), f);
+              a3 = madd(a3, v128.load(xq + 3 * step), f);
+              xq += pixel;
+              wq += pixel;
+            }
+          }
+          v128.store(op + k, a0);
+          v128.store(op + pixel + k, a1);
+          v128.store(op + 2 * pixel + k, a2);
+          v128.store(op + 3 * pixel + k, a3);
+        }
+        for (; ch < c; ch++) {
+          for (let q = 0; q < 4; q++)
+            depthwiseOne(xp + <usize>q * step, w, op + <usize>q * pixel, ch, kh, kw, pixel, row);
+        }
+      }
+      for (; p < ow; p++) {
+        const xp = xr + <usize>p * step;
+        const op = or + <usize>p * pixel;
+        let ch = 0;
+        for (; ch + 4 <= c; ch += 4) {
+          const k = (<usize>ch) << 2;
+          let a = f32x4.splat(0);
+          for (let i = 0; i < kh; i++) {
+            let xq = xp + <usize>i * row + k;
+            let wq = w + <usize>(i * kw) * pixel + k;
+            for (let j = 0; j < kw; j++) {
+              a = madd(a, v128.load(xq), v128.load(wq));
+              xq += pixel;
+              wq += pixel;
+            }
+          }
+          v128.store(op + k, a);
+        }
+        for (; ch < c; ch++) depthwiseOne(xp, w, op, ch, kh, kw, pixel, row);
+      }
+    }
+  }
+}
+
+/** One output value of the depthwise convolution (channel tails). */
+function depthwiseOne(
+  xp: usize,
+  w: usize,
+  op: usize,
+  ch: i32,
+  kh: i32,
+  kw: i32,
+  pixel: usize,
+  row: usize,
+): void {
+  const k = (<usize>ch) << 2;
+  let a: f32 = 0;
+  for (let i = 0; i < kh; i++) {
+    let xq = xp + <usize>i * row + k;
+    let wq = w + <usize>(i * kw) * pixel + k;
+    for (let j = 0; j < kw; j++) {
+      a += load<f32>(xq) * load<f32>(wq);
+      xq += pixel;
+      wq += pixel;
+    }
+  }
+  store<f32>(op + k, a);
+}

@@ -276,6 +276,27 @@ describe('Conv2D and FusedConv2D (SIMD kernel, or the stock one where it does no
   }
 });
 
+describe('DepthwiseConv2dNative (SIMD for filters above 5×5, else the stock kernel) matches cpu', () => {
+  const cases = [
+    { x: [2, 32, 32, 8], k: 23, stride: 1, pad: 'same' as const, what: 'the Gabor attack' },
+    { x: [1, 11, 13, 5], k: 7, stride: 2, pad: 'valid' as const, what: 'stride 2, tails' },
+    { x: [2, 9, 10, 6], k: 6, stride: 1, pad: 'same' as const, what: 'even filter' },
+    { x: [2, 9, 10, 6], k: 3, stride: 1, pad: 'same' as const, what: 'stock kernel' },
+  ];
+  for (const c of cases) {
+    it(`x ${c.x.join('×')}, k ${c.k}×${c.k}, stride ${c.stride}, pad ${c.pad} (${c.what})`, async () => {
+      const w = [c.k, c.k, c.x[3], 1];
+      const inputs: Arrays = [
+        { data: randomArray(tf.util.sizeFromShape(c.x), 61), shape: c.x },
+        { data: randomArray(tf.util.sizeFromShape(w), 62), shape: w },
+      ];
+      await compareBackends(inputs, (x, f) => [
+        tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.stride, c.pad),
+      ]);
+    });
+  }
+});
+
 describe('Conv2DBackpropFilter: the SIMD kernel and its XNNPACK fallback', () => {
   it('runs the SIMD kernel in the wasm backend memory', async () => {
     await useBackend('wasm');

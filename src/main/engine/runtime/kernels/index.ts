@@ -24,6 +24,7 @@ import { broadcastBinaryKernel, type BroadcastOp } from './broadcast-binary';
 import { fusedConv2DGradConfig, useLazyFusedConv2d } from './lazy-fused-conv2d';
 import { channelKernelConfigs } from './channel-kernels';
 import { conv2DKernel } from './conv2d';
+import { depthwiseConv2DKernel } from './depthwise-conv2d';
 import { transposingMatMul } from './mat-mul-transposed';
 import { resizeNearestGradCpuConfig, resizeNearestGradWasmConfig } from './resize-nearest-grad';
 
@@ -47,6 +48,11 @@ export const wasmKernels: WasmKernel[] = [
     kernelName: 'FusedConv2D',
     replaces: true,
     make: (stock) => conv2DKernel('FusedConv2D', stock),
+  },
+  {
+    kernelName: 'DepthwiseConv2dNative',
+    replaces: true,
+    make: (stock) => depthwiseConv2DKernel(stock),
   },
   fixed(conv2DBackpropFilterConfig, false),
   {

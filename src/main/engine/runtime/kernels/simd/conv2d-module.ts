@@ -1,4 +1,4 @@
-/** The wasm SIMD forward convolution (src/wasm/conv2d.ts). */
+/** The wasm SIMD forward convolutions, dense and depthwise (src/wasm/conv2d.ts). */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { PadKernel } from '../padded-input';
 import { conv2dWasm, conv2dWasmRelaxed } from './conv2d-binary';
@@ -23,6 +23,21 @@ export interface Conv2dExports {
     sw: number,
     relu: number,
     panels: number,
+  ): void;
+  depthwise(
+    x: number,
+    w: number,
+    out: number,
+    n: number,
+    hp: number,
+    wp: number,
+    c: number,
+    oh: number,
+    ow: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
   ): void;
   pad: PadKernel;
 }
