@@ -47,6 +47,11 @@ export const wasmKernelSources: WasmKernelSource[] = [
     output: 'src/main/engine/runtime/kernels/simd/resize-grad-binary.ts',
     constant: 'resizeGradWasm',
   },
+  {
+    input: 'src/wasm/gather.ts',
+    output: 'src/main/engine/runtime/kernels/simd/gather-binary.ts',
+    constant: 'gatherWasm',
+  },
 ];
 
 // SIMD on; the memory is imported (the tfjs wasm backend's), no runtime, no abort import.

@@ -720,6 +720,44 @@ describe('binary operations with one operand broadcast over a block of axes (SIM
   });
 });
 
+describe('GatherV2 (our kernel for float32 values and int32 indices) matches cpu', () => {
+  const cases = [
+    { x: [50, 3], axis: 0, indices: [40], what: 'rows of three (the Elastic attack)' },
+    { x: [2, 5, 9], axis: 1, indices: [3], what: 'middle axis, rows of nine' },
+    { x: [4, 6], axis: -1, indices: [2, 5], what: 'last axis, 2-D indices' },
+    { x: [7, 2], axis: 0, indices: [11], what: 'rows of two' },
+    { x: [3, 4], axis: 0, indices: [], what: 'no indices' },
+  ];
+  for (const c of cases) {
+    it(`x ${c.x.join('×')}, axis ${c.axis}, indices ${c.indices.join('×') || '0'} (${c.what})`, async () => {
+      const n = c.x[(c.axis + c.x.length) % c.x.length];
+      const count = c.indices.length ? tf.util.sizeFromShape(c.indices) : 0;
+      // Repeats and both ends of the axis.
+      const idx = Int32Array.from(
+        { length: count },
+        (_, i) => (i * 7 + (i % 3 === 0 ? n - 1 : 0)) % n,
+      );
+      const inputs: Arrays = [{ data: randomArray(tf.util.sizeFromShape(c.x), 71), shape: c.x }];
+      const f = (x: tf.Tensor) => [
+        tf.gather(x, tf.tensor(idx, c.indices.length ? c.indices : [0], 'int32'), c.axis),
+      ];
+      const ref = await under('cpu', inputs, f);
+      const got = await under('wasm', inputs, f);
+      expect(Array.from(got[0])).toEqual(Array.from(ref[0]));
+    });
+  }
+
+  it('an index out of range is refused on wasm as on cpu (the stock kernel reports it)', async () => {
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await useBackend(backend);
+      const x = tf.ones([4, 3]);
+      const idx = tf.tensor1d([1, 4], 'int32');
+      expect(() => tf.gather(x, idx).dataSync(), backend).toThrow(/not in \[0, 3\]/);
+      tf.dispose([x, idx]);
+    }
+  });
+});
+
 describe('ResizeNearestNeighborGrad on wasm and cpu matches the forward pass itself', () => {
   // The forward is linear and copies values: the gradient of Σ y·W at input i is f(eᵢ), with
   // integer weights W exact in float32. The cpu backend's own gradient kernel is wrong for every

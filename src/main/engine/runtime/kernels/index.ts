@@ -25,6 +25,7 @@ import { fusedConv2DGradConfig, useLazyFusedConv2d } from './lazy-fused-conv2d';
 import { channelKernelConfigs } from './channel-kernels';
 import { conv2DKernel } from './conv2d';
 import { depthwiseConv2DKernel } from './depthwise-conv2d';
+import { gatherV2Kernel } from './gather';
 import { transposingMatMul } from './mat-mul-transposed';
 import { resizeNearestGradCpuConfig, resizeNearestGradWasmConfig } from './resize-nearest-grad';
 
@@ -67,6 +68,7 @@ export const wasmKernels: WasmKernel[] = [
   },
   fixed(conv2DBackpropInputConfig, true),
   fixed(maxPoolGradConfig, true),
+  { kernelName: 'GatherV2', replaces: true, make: (stock) => gatherV2Kernel(stock) },
   fixed(resizeNearestGradWasmConfig, true),
   fixed(identityConfig, true),
   { kernelName: 'Cast', replaces: true, make: (stock) => castKernel(stock) },

@@ -1,0 +1,20 @@
+/** The wasm gather along one axis (src/wasm/gather.ts). */
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { gatherWasm } from './gather-binary';
+import { simdInstance } from './instances';
+
+export interface GatherExports {
+  gather(
+    x: number,
+    indices: number,
+    out: number,
+    outer: number,
+    n: number,
+    inner: number,
+    count: number,
+  ): number;
+}
+
+export function gatherKernel(backend: BackendWasm): GatherExports | undefined {
+  return simdInstance<GatherExports>(backend, gatherWasm);
+}
