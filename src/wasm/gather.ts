@@ -44,3 +44,27 @@ export function gather(
   }
   return 0;
 }
+
+/**
+ * Copies `outer` runs of `inner` floats from src (runs `srcStride` bytes apart) to dst (runs
+ * `dstStride` bytes apart): one output of Unpack, or one input of Pack, along any axis.
+ */
+export function strided(
+  src: usize,
+  dst: usize,
+  outer: i32,
+  inner: i32,
+  srcStride: usize,
+  dstStride: usize,
+): void {
+  const bytes = (<usize>inner) << 2;
+  if (inner == 1) {
+    for (let o = 0; o < outer; o++) {
+      store<f32>(dst + <usize>o * dstStride, load<f32>(src + <usize>o * srcStride));
+    }
+    return;
+  }
+  for (let o = 0; o < outer; o++) {
+    memory.copy(dst + <usize>o * dstStride, src + <usize>o * srcStride, bytes);
+  }
+}

@@ -758,6 +758,39 @@ describe('GatherV2 (our kernel for float32 values and int32 indices) matches cpu
   });
 });
 
+describe('Pack and Unpack (strided copies for float32) match cpu', () => {
+  const shapes = [
+    [4, 5, 3, 2],
+    [3, 7, 6],
+  ];
+  for (const shape of shapes) {
+    for (let axis = -1; axis < shape.length; axis++) {
+      it(`unstack and stack back ${shape.join('×')} along axis ${axis}`, async () => {
+        const inputs: Arrays = [{ data: randomArray(tf.util.sizeFromShape(shape), 81), shape }];
+        const f = (x: tf.Tensor) => {
+          const parts = tf.unstack(x, axis);
+          // Reversed, so the order of the inputs matters.
+          return [...parts, tf.stack([...parts].reverse(), axis)];
+        };
+        const ref = await under('cpu', inputs, f);
+        const got = await under('wasm', inputs, f);
+        expect(got.length).toBe(ref.length);
+        ref.forEach((r, i) => expect(Array.from(got[i])).toEqual(Array.from(r)));
+      });
+    }
+  }
+
+  it('stacks one tensor, and int32 tensors, through the stock kernel', async () => {
+    const f = () => [
+      tf.stack([tf.tensor1d([1, 2, 3])], 1),
+      tf.stack([tf.tensor1d([1, 2], 'int32'), tf.tensor1d([3, 4], 'int32')], 1).toFloat(),
+    ];
+    const ref = await under('cpu', [], f);
+    const got = await under('wasm', [], f);
+    ref.forEach((r, i) => expect(Array.from(got[i])).toEqual(Array.from(r)));
+  });
+});
+
 describe('ResizeNearestNeighborGrad on wasm and cpu matches the forward pass itself', () => {
   // The forward is linear and copies values: the gradient of Σ y·W at input i is f(eᵢ), with
   // integer weights W exact in float32. The cpu backend's own gradient kernel is wrong for every

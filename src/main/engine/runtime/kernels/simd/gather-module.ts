@@ -1,4 +1,4 @@
-/** The wasm gather along one axis (src/wasm/gather.ts). */
+/** The wasm gather along one axis and strided copies (src/wasm/gather.ts). */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { gatherWasm } from './gather-binary';
 import { simdInstance } from './instances';
@@ -13,6 +13,14 @@ export interface GatherExports {
     inner: number,
     count: number,
   ): number;
+  strided(
+    src: number,
+    dst: number,
+    outer: number,
+    inner: number,
+    srcStride: number,
+    dstStride: number,
+  ): void;
 }
 
 export function gatherKernel(backend: BackendWasm): GatherExports | undefined {
