@@ -758,7 +758,7 @@ describe('GatherV2 (our kernel for float32 values and int32 indices) matches cpu
   });
 });
 
-describe('Pack and Unpack (strided copies for float32) match cpu', () => {
+describe('Pack, Unpack, SplitV and Concat (strided copies for float32) match cpu', () => {
   const shapes = [
     [4, 5, 3, 2],
     [3, 7, 6],
@@ -778,6 +778,25 @@ describe('Pack and Unpack (strided copies for float32) match cpu', () => {
         ref.forEach((r, i) => expect(Array.from(got[i])).toEqual(Array.from(r)));
       });
     }
+  }
+
+  for (const [shape, axis, splits] of [
+    [[4, 5, 3, 7], -1, [3, 1, 3]],
+    [[4, 5, 3, 7], 1, [2, -1]],
+    [[6, 4], 0, 3],
+    [[2, 9, 2], 1, [4, 0, 5]],
+  ] as [number[], number, number | number[]][]) {
+    it(`split ${shape.join('×')} along axis ${axis} into ${JSON.stringify(splits)}, concat back in reverse`, async () => {
+      const inputs: Arrays = [{ data: randomArray(tf.util.sizeFromShape(shape), 82), shape }];
+      const f = (x: tf.Tensor) => {
+        const parts = tf.split(x, splits, axis);
+        return [...parts, tf.concat([...parts].reverse(), axis)];
+      };
+      const ref = await under('cpu', inputs, f);
+      const got = await under('wasm', inputs, f);
+      expect(got.length).toBe(ref.length);
+      ref.forEach((r, i) => expect(Array.from(got[i])).toEqual(Array.from(r)));
+    });
   }
 
   it('stacks one tensor, and int32 tensors, through the stock kernel', async () => {

@@ -26,7 +26,7 @@ import { channelKernelConfigs } from './channel-kernels';
 import { conv2DKernel } from './conv2d';
 import { depthwiseConv2DKernel } from './depthwise-conv2d';
 import { gatherV2Kernel } from './gather';
-import { packKernel, unpackKernel } from './pack-unpack';
+import { concatKernel, packKernel, splitVKernel, unpackKernel } from './axis-copies';
 import { transposingMatMul } from './mat-mul-transposed';
 import { resizeNearestGradCpuConfig, resizeNearestGradWasmConfig } from './resize-nearest-grad';
 
@@ -72,6 +72,8 @@ export const wasmKernels: WasmKernel[] = [
   { kernelName: 'GatherV2', replaces: true, make: (stock) => gatherV2Kernel(stock) },
   { kernelName: 'Pack', replaces: true, make: (stock) => packKernel(stock) },
   { kernelName: 'Unpack', replaces: true, make: (stock) => unpackKernel(stock) },
+  { kernelName: 'SplitV', replaces: true, make: (stock) => splitVKernel(stock) },
+  { kernelName: 'Concat', replaces: true, make: (stock) => concatKernel(stock) },
   fixed(resizeNearestGradWasmConfig, true),
   fixed(identityConfig, true),
   { kernelName: 'Cast', replaces: true, make: (stock) => castKernel(stock) },
