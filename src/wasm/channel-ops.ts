@@ -345,3 +345,52 @@ export function broadcast(
     }
   }
 }
+
+// Comparisons of broadcast: out = (x ∘ s) as bytes 0/1, or (s ∘ x) when the small operand comes
+// first. NaN compares unequal to everything and neither greater nor less, as in JavaScript.
+const EQUAL = 0;
+const NOT_EQUAL = 1;
+const GREATER = 2;
+const GREATER_EQUAL = 3;
+const LESS = 4;
+const LESS_EQUAL = 5;
+
+function compare1(op: i32, a: f32, b: f32): u8 {
+  if (op == EQUAL) return <u8>(a == b);
+  if (op == NOT_EQUAL) return <u8>(a != b);
+  if (op == GREATER) return <u8>(a > b);
+  if (op == GREATER_EQUAL) return <u8>(a >= b);
+  if (op == LESS) return <u8>(a < b);
+  assert(op == LESS_EQUAL);
+  return <u8>(a <= b);
+}
+
+/**
+ * out[o, m, i] = x[o, m, i] ∘ s[o, i] (or s ∘ x), as one byte per value (tfjs's bool), for x
+ * [outer, mid, inner] and s [outer, inner]: the comparison counterpart of `broadcast`.
+ */
+export function compareBroadcast(
+  x: usize,
+  s: usize,
+  out: usize,
+  outer: i32,
+  mid: i32,
+  inner: i32,
+  op: i32,
+  smallFirst: i32,
+): void {
+  let to = out;
+  for (let o = 0; o < outer; o++) {
+    const sRow = s + ((<usize>o * <usize>inner) << 2);
+    let from = x + ((<usize>o * <usize>mid * <usize>inner) << 2);
+    for (let m = 0; m < mid; m++) {
+      for (let i = 0; i < inner; i++) {
+        const v = load<f32>(from);
+        const t = load<f32>(sRow + ((<usize>i) << 2));
+        store<u8>(to, smallFirst ? compare1(op, t, v) : compare1(op, v, t));
+        from += 4;
+        to += 1;
+      }
+    }
+  }
+}

@@ -704,6 +704,34 @@ describe('binary operations with one operand broadcast over a block of axes (SIM
     }
   }
 
+  const comparisons = {
+    equal: tf.equal,
+    notEqual: tf.notEqual,
+    greater: tf.greater,
+    greaterEqual: tf.greaterEqual,
+    less: tf.less,
+    lessEqual: tf.lessEqual,
+  } as const;
+  for (const c of cases.slice(0, 4)) {
+    it(`comparisons: ${c.big.join('×')} with ${c.small.join('×')} (${c.what}), both orders, ties and NaN`, async () => {
+      // Values on a coarse grid, so equal pairs occur; one NaN on each side.
+      const grid = (n: number, seed: number) => {
+        const v = randomArray(n, seed).map((x) => Math.round(x * 4) / 4);
+        v[0] = NaN;
+        return v;
+      };
+      const inputs: Arrays = [
+        { data: grid(tf.util.sizeFromShape(c.big), 54), shape: c.big },
+        { data: grid(tf.util.sizeFromShape(c.small), 55), shape: c.small },
+      ];
+      const f = (x: tf.Tensor, s: tf.Tensor) =>
+        Object.values(comparisons).flatMap((op) => [op(x, s), op(s, x)]);
+      const ref = await under('cpu', inputs, f);
+      const got = await under('wasm', inputs, f);
+      ref.forEach((r, i) => expect(Array.from(got[i])).toEqual(Array.from(r)));
+    });
+  }
+
   it('maximum and minimum let NaN win, as on cpu', async () => {
     const big = [2, 3, 2, 4];
     const data = randomArray(tf.util.sizeFromShape(big), 53);

@@ -1,9 +1,11 @@
 /**
- * Multiply, Add, Sub, Maximum, Minimum and RealDiv for wasm when one operand is broadcast over one
- * block of axes of the other: per-image channel scales [B,1,1,C] (the generator's FiLM
+ * Multiply, Add, Sub, Maximum, Minimum and RealDiv, and the comparisons Equal, NotEqual, Greater,
+ * GreaterEqual, Less and LessEqual, for wasm when one operand is broadcast over one block of axes
+ * of the other: per-image channel scales [B,1,1,C] (the generator's FiLM
  * modulation), per-pixel values [B,H,W,1] against channels (the Snow attack's Maximum), per-image
  * scalars [B,1,1,1]. The backend's broadcasting path is a general index loop, 5–100× slower than
- * one SIMD pass (simd/channel-ops-module.ts): a [32,32,32,3] Maximum with [32,32,32,1] took 13 ms.
+ * one pass (simd/channel-ops-module.ts): a [32,32,32,3] Maximum with [32,32,32,1] took 13 ms, a
+ * per-image Equal in the Fog and Gabor attacks 4 ms.
  * Anything else (equal shapes, both operands broadcast, other dtypes) goes to the backend's own.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -11,9 +13,18 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { channelOpsKernel } from './simd/channel-ops-module';
 import { float32View } from './wasm-heap';
 
-/** The operation codes of src/wasm/channel-ops.ts's broadcast. */
+/** The operation codes of src/wasm/channel-ops.ts's broadcast and compareBroadcast. */
 const OPS = { Multiply: 0, Add: 1, Sub: 2, Maximum: 3, Minimum: 4, RealDiv: 5 } as const;
-export type BroadcastOp = keyof typeof OPS;
+const COMPARISONS = {
+  Equal: 0,
+  NotEqual: 1,
+  Greater: 2,
+  GreaterEqual: 3,
+  Less: 4,
+  LessEqual: 5,
+} as const;
+export type BroadcastOp = keyof typeof OPS | keyof typeof COMPARISONS;
+export const broadcastOps = [...Object.keys(OPS), ...Object.keys(COMPARISONS)] as BroadcastOp[];
 
 /**
  * big as [outer, mid, inner] with small as [outer, 1, inner], or undefined when small is not
@@ -56,15 +67,20 @@ export function broadcastBinaryKernel(
       const [x, s] = aBig ? [a, b] : [b, a];
       const block = simd ? broadcastBlock(x.shape, s.shape) : undefined;
       if (!simd || !block) return stock.kernelFunc(args);
-      const out = wasm.makeOutput(x.shape, 'float32');
-      simd.broadcast(
+      const comparison = kernelName in COMPARISONS;
+      const out = wasm.makeOutput(x.shape, comparison ? 'bool' : 'float32');
+      const run = comparison ? simd.compareBroadcast : simd.broadcast;
+      const code = comparison
+        ? COMPARISONS[kernelName as keyof typeof COMPARISONS]
+        : OPS[kernelName as keyof typeof OPS];
+      run(
         float32View(wasm, x).byteOffset,
         float32View(wasm, s).byteOffset,
-        float32View(wasm, out).byteOffset,
+        wasm.typedArrayFromHeap(out).byteOffset,
         block.outer,
         block.mid,
         block.inner,
-        OPS[kernelName],
+        code,
         aBig ? 0 : 1,
       );
       return out;

@@ -20,7 +20,7 @@ import { maxPoolGradConfig } from './max-pool-grad';
 import { identityConfig } from './identity';
 import { castKernel } from './cast';
 import { axisBlockReductionKernel } from './axis-block-reductions';
-import { broadcastBinaryKernel, type BroadcastOp } from './broadcast-binary';
+import { broadcastBinaryKernel, broadcastOps } from './broadcast-binary';
 import { fusedConv2DGradConfig, useLazyFusedConv2d } from './lazy-fused-conv2d';
 import { channelKernelConfigs } from './channel-kernels';
 import { conv2DKernel } from './conv2d';
@@ -79,13 +79,11 @@ export const wasmKernels: WasmKernel[] = [
   { kernelName: 'Cast', replaces: true, make: (stock) => castKernel(stock) },
   { kernelName: 'Sum', replaces: true, make: (stock) => axisBlockReductionKernel('Sum', stock) },
   { kernelName: 'Mean', replaces: true, make: (stock) => axisBlockReductionKernel('Mean', stock) },
-  ...(['Multiply', 'Add', 'Sub', 'Maximum', 'Minimum', 'RealDiv'] as BroadcastOp[]).map(
-    (name): WasmKernel => ({
-      kernelName: name,
-      replaces: true,
-      make: (stock) => broadcastBinaryKernel(name, stock),
-    }),
-  ),
+  ...broadcastOps.map((name): WasmKernel => ({
+    kernelName: name,
+    replaces: true,
+    make: (stock) => broadcastBinaryKernel(name, stock),
+  })),
   // The engine's own, for batch-norm in training mode (used through runtime/channel-ops.ts).
   ...channelKernelConfigs.map((config) => fixed(config, false)),
 ];

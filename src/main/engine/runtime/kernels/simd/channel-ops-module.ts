@@ -25,6 +25,16 @@ export interface ChannelOpsExports {
     op: number,
     smallFirst: number,
   ): void;
+  compareBroadcast(
+    x: number,
+    s: number,
+    out: number,
+    outer: number,
+    mid: number,
+    inner: number,
+    op: number,
+    smallFirst: number,
+  ): void;
   affine(x: number, a: number, b: number, y: number, rows: number, c: number): void;
   affine2(
     dy: number,
