@@ -161,6 +161,85 @@ function tile1x4(
   storeLanes(op, a, lanes);
 }
 
+/** The sum of the four lanes of v. */
+function lanes(v: v128): f32 {
+  return (
+    f32x4.extract_lane(v, 0) +
+    f32x4.extract_lane(v, 1) +
+    f32x4.extract_lane(v, 2) +
+    f32x4.extract_lane(v, 3)
+  );
+}
+
+/**
+ * One output channel (the Snow attack's 13×13 filters, an input gradient towards a one-channel
+ * image): each output is a dot product of the patch rows with the filter rows, both contiguous,
+ * vectorised along them, four positions at a time so that each filter load serves four.
+ */
+function singleChannel(
+  x: usize,
+  w: usize,
+  bias: f32,
+  out: usize,
+  n: i32,
+  hp: i32,
+  oh: i32,
+  ow: i32,
+  sh: i32,
+): void {
+  const px = xPosition;
+  const vectorSpan = span & ~3;
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < oh; r++) {
+      const xr = x + <usize>(b * hp + r * sh) * xRow;
+      const or = out + ((<usize>(b * oh + r) * <usize>ow) << 2);
+      let p = 0;
+      for (; p < ow; p += 4) {
+        const count = min(4, ow - p);
+        let a0 = f32x4.splat(0);
+        let a1 = f32x4.splat(0);
+        let a2 = f32x4.splat(0);
+        let a3 = f32x4.splat(0);
+        let s0: f32 = 0;
+        let s1: f32 = 0;
+        let s2: f32 = 0;
+        let s3: f32 = 0;
+        const xp = xr + <usize>p * px;
+        for (let k = 0; k < kernelRows; k++) {
+          const xk = xp + <usize>k * xRow;
+          const wk = w + <usize>k * wKernelRow;
+          let t = 0;
+          for (; t < vectorSpan; t += 4) {
+            const o = (<usize>t) << 2;
+            const f = v128.load(wk + o);
+            a0 = madd(a0, v128.load(xk + o), f);
+            if (count > 1) a1 = madd(a1, v128.load(xk + px + o), f);
+            if (count > 2) a2 = madd(a2, v128.load(xk + 2 * px + o), f);
+            if (count > 3) a3 = madd(a3, v128.load(xk + 3 * px + o), f);
+          }
+          for (; t < span; t++) {
+            const o = (<usize>t) << 2;
+            const f = load<f32>(wk + o);
+            s0 += load<f32>(xk + o) * f;
+            if (count > 1) s1 += load<f32>(xk + px + o) * f;
+            if (count > 2) s2 += load<f32>(xk + 2 * px + o) * f;
+            if (count > 3) s3 += load<f32>(xk + 3 * px + o) * f;
+          }
+        }
+        const op = or + ((<usize>p) << 2);
+        store<f32>(op, single(lanes(a0) + s0 + bias));
+        if (count > 1) store<f32>(op, single(lanes(a1) + s1 + bias), 4);
+        if (count > 2) store<f32>(op, single(lanes(a2) + s2 + bias), 8);
+        if (count > 3) store<f32>(op, single(lanes(a3) + s3 + bias), 12);
+      }
+    }
+  }
+}
+
+function single(v: f32): f32 {
+  return withRelu ? max<f32>(v, 0) : v;
+}
+
 /**
  * out [n, oh, ow, co] from the padded input x [n, hp, wp, ci] (exactly the rows and columns the
  * convolution reads), the filter w [kh, kw, ci, co], and bias [co] (0: none); ReLU if relu ≠ 0.
@@ -194,6 +273,10 @@ export function conv2d(
   wKernelRow = (<usize>(kw * ci * co)) << 2;
   outPosition = (<usize>co) << 2;
   withRelu = relu != 0;
+  if (co == 1 && span >= 8) {
+    singleChannel(x, w, bias ? load<f32>(bias) : 0, out, n, hp, oh, ow, sh);
+    return;
+  }
   const depth = kh * kw * ci;
   const panelBytes = (<usize>depth) << 5;
   panelKernelRow = (<usize>span) << 5;

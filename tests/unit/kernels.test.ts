@@ -244,6 +244,25 @@ describe('Conv2D and FusedConv2D (SIMD kernel, or the stock one where it does no
       activation: 'linear' as const,
       bias: true,
     },
+    // One output channel with long patch rows: the dot-product path (vector and scalar parts).
+    {
+      ...convCases[0],
+      name: 'x 2×12×11×7, k 5×5, c_out 1, bias, relu (one channel)',
+      x: [2, 12, 11, 7] as const,
+      k: [5, 5] as [number, number],
+      cOut: 1,
+      activation: 'relu' as const,
+      bias: true,
+    },
+    {
+      ...convCases[0],
+      name: 'x 3×9×10×4, k 3×3, c_out 1, stride 2 (one channel)',
+      x: [3, 9, 10, 4] as const,
+      cOut: 1,
+      stride: 2,
+      activation: 'linear' as const,
+      bias: false,
+    },
     // Not covered by the SIMD kernel: the backend's own.
     {
       ...convCases[0],
