@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import type { Collective } from '../parallel/collective';
 import { installTrainingBatchNorm } from './training-batch-norm';
-import { channelAffine, channelMoments } from './channel-ops';
+import { channelAffine, channelMoments, momentsByOps } from './channel-ops';
 
 type Moments = typeof tf.moments;
 const core = createRequire(import.meta.url)('@tensorflow/tfjs-core') as { moments: Moments };
@@ -72,12 +72,9 @@ function batchMoments(
     // This shard's mean and squared deviations around it (two passes: stable when |mean| ≫ std),
     // combined over the replicas in one exchange (Chan et al.'s pairwise update):
     //   N·mean = Σ n·m_r,   M2 = Σ M2_r + Σ n·m_r² − N·mean².
-    const [localMean, localM2] = perChannel
-      ? Object.values(channelMoments(xx))
-      : tf.tidy(() => {
-          const m = tf.div(tf.sum(xx, axes, true), localCount);
-          return [m.dataSync(), tf.sum(tf.squaredDifference(xx, m), axes).dataSync()];
-        });
+    const { mean: localMean, m2: localM2 } = perChannel
+      ? channelMoments(xx)
+      : momentsByOps(xx, axes);
     const parts = new Float64Array(3 * k + 1);
     for (let i = 0; i < k; i++) {
       parts[i] = localCount * localMean[i];

@@ -21,24 +21,32 @@ const run = (name: string, inputs: tf.NamedTensorMap) =>
 /** Every axis but the last (the channel one). */
 const batchAxes = (x: tf.Tensor) => x.shape.slice(0, -1).map((_, i) => i);
 
-/** Per-channel mean and M2 = Σ (x − mean)² of x. */
-export function channelMoments(x: tf.Tensor): { mean: Float32Array; m2: Float32Array } {
-  const c = x.shape[x.rank - 1];
-  if (simd()) {
-    const both = run('DmatChannelMoments', { x });
-    const values = both.dataSync() as Float32Array;
-    both.dispose();
-    return { mean: values.slice(0, c), m2: values.slice(c) };
-  }
+/**
+ * Mean and M2 = Σ (x − mean)² of x over `axes` (kept as size 1 in the mean's layout), by tfjs
+ * ops: two passes, stable when |mean| ≫ std.
+ */
+export function momentsByOps(
+  x: tf.Tensor,
+  axes: number[],
+): { mean: Float32Array; m2: Float32Array } {
   return tf.tidy(() => {
-    const axes = batchAxes(x);
-    const n = tf.util.sizeFromShape(x.shape) / c;
+    const n = axes.reduce((count, a) => count * x.shape[a], 1);
     const m = tf.div(tf.sum(x, axes, true), n);
     return {
       mean: m.dataSync() as Float32Array,
       m2: tf.sum(tf.squaredDifference(x, m), axes).dataSync() as Float32Array,
     };
   });
+}
+
+/** Per-channel mean and M2 = Σ (x − mean)² of x. */
+export function channelMoments(x: tf.Tensor): { mean: Float32Array; m2: Float32Array } {
+  const c = x.shape[x.rank - 1];
+  if (!simd()) return momentsByOps(x, batchAxes(x));
+  const both = run('DmatChannelMoments', { x });
+  const values = both.dataSync() as Float32Array;
+  both.dispose();
+  return { mean: values.slice(0, c), m2: values.slice(c) };
 }
 
 /** Per-channel Σ dy and Σ dy·x, each [c]. */
