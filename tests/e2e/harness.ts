@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM_PATH } from '../../scripts/test-prerequisites';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SCREENSHOTS = join(ROOT, 'tests', 'e2e', 'screenshots');
-export const CHROMIUM = process.env.DMAT_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM = CHROMIUM_PATH;
 export const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
@@ -79,6 +80,10 @@ export async function startServe(env: Record<string, string> = {}): Promise<Serv
 }
 
 export async function launchBrowser(): Promise<Browser> {
+  if (!chromiumAvailable())
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: \`npm test\` installs Debian's chromium, or run \`sudo apt-get install chromium\`, or set DMAT_CHROMIUM`,
+    );
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
 }
 

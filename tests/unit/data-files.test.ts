@@ -196,20 +196,21 @@ describe('IDX', () => {
     expect(header.shape).toEqual([10000]);
   });
 
-  it('reads gzipped Fashion-MNIST where the system provides it, and a gzipped copy of MNIST labels always', async () => {
+  it('reads gzipped Fashion-MNIST (Debian’s dataset-fashion-mnist), and a gzipped copy of MNIST labels always', async () => {
     const labels = await fs.readFile(path.join(MNIST_DIR, 't10k-labels-idx1-ubyte'));
     const gz = path.join(dir, 'labels-idx1-ubyte.gz');
     await fs.writeFile(gz, gzipSync(labels));
     expect(Array.from((await readIdx(gz, { limit: 3 })).data)).toEqual([7, 2, 1]);
-    if (fashionMnistAvailable()) {
-      const fm = await readIdxPair(
-        path.join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz'),
-        path.join(FASHION_MNIST_DIR, 't10k-labels-idx1-ubyte.gz'),
-        { limit: 4 },
-      );
-      // Fashion-MNIST's first test items: ankle boot, pullover, trouser, trouser.
-      expect(Array.from(fm.y.data)).toEqual([9, 2, 1, 1]);
-    }
+    expect(fashionMnistAvailable(), `${FASHION_MNIST_DIR}: install dataset-fashion-mnist`).toBe(
+      true,
+    );
+    const fm = await readIdxPair(
+      path.join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz'),
+      path.join(FASHION_MNIST_DIR, 't10k-labels-idx1-ubyte.gz'),
+      { limit: 4 },
+    );
+    // Fashion-MNIST's first test items: ankle boot, pullover, trouser, trouser.
+    expect(Array.from(fm.y.data)).toEqual([9, 2, 1, 1]);
   });
 
   it('refuses wrong magic numbers, truncation and count mismatches, naming the file', async () => {

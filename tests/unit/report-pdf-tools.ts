@@ -7,9 +7,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 
+function poppler(tool: string, args: string[], options: { encoding?: 'utf8' } = {}): string {
+  try {
+    return execFileSync(tool, args, options).toString();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new Error(
+        `${tool} not found: \`npm test\` installs Debian's poppler-utils, or run \`sudo apt-get install poppler-utils\``,
+      );
+    throw e;
+  }
+}
+
 /** Text of every page, pages separated by form feeds, in reading layout. */
 export function pdfText(pdfPath: string): string {
-  return execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', pdfPath, '-'], {
+  return poppler('pdftotext', ['-layout', '-enc', 'UTF-8', pdfPath, '-'], {
     encoding: 'utf8',
   });
 }
@@ -20,7 +32,7 @@ export function pdfPages(pdfPath: string): string[] {
 
 /** Renders every page to PNG at `dpi`; returns the files in page order. */
 export function renderPages(pdfPath: string, outDir: string, dpi = 40): string[] {
-  execFileSync('pdftoppm', ['-png', '-r', String(dpi), pdfPath, path.join(outDir, 'page')]);
+  poppler('pdftoppm', ['-png', '-r', String(dpi), pdfPath, path.join(outDir, 'page')]);
   return fs
     .readdirSync(outDir)
     .filter((f) => /^page-\d+\.png$/.test(f))
