@@ -233,7 +233,7 @@ describe('suites', () => {
     writeFileSync(notJson, '{ name: ');
     await expect(loadSuite(notJson)).rejects.toThrow(`${notJson}: not valid JSON`);
     await expect(loadSuite(join(tmp, 'missing.json'))).rejects.toThrow(
-      /cannot read the suite file \(no such file\)/,
+      /cannot read the suite file \(file not found\)/,
     );
     await expect(loadSuite('papr')).rejects.toThrow(
       'unknown suite "papr"; use one of quick, paper',

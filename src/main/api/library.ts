@@ -8,7 +8,11 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { DatasetInfo, DatasetSplitInfo, ModelInfo, ModelKind } from '../../shared/api';
 import { sha256File } from '../engine/data/checksum';
+import { generatorModelPath, verifyDataset } from '../engine/data/dataset';
+import { DataError } from '../engine/data/errors';
 import { readManifest, MANIFEST_FILE } from '../engine/data/manifest';
+import { modelFiles } from '../engine/models/checksums';
+import { MODEL_JSON } from '../engine/models/fs-handler';
 import { readNpy } from '../engine/data/npy';
 import { loadClassifier, loadGenerator } from '../engine/models/load';
 import { readModelMeta, META_FILE } from '../engine/models/meta';
@@ -33,12 +37,50 @@ function modelFolderOf(p: string): string {
   return abs.endsWith('.json') ? path.dirname(abs) : abs;
 }
 
-async function copyInto(kind: 'models' | 'datasets', from: string, home: string): Promise<string> {
+/**
+ * Copy exactly the files a validated model or dataset uses (never the rest of its folder, and
+ * never what a stray symbolic link in it points to) into a new folder under `$DMAT_HOME`,
+ * renamed into place once complete.
+ */
+async function copyInto(
+  kind: 'models' | 'datasets',
+  from: string,
+  files: string[],
+  home: string,
+): Promise<string> {
   const target = path.join(homeFolder(kind, home), `${path.basename(from)}-${newId('c').slice(2)}`);
   const tmp = `${target}.tmp`;
-  await fs.cp(from, tmp, { recursive: true });
-  await fs.rename(tmp, target);
+  try {
+    for (const rel of files) {
+      await fs.mkdir(path.dirname(path.join(tmp, rel)), { recursive: true });
+      await fs.copyFile(path.join(from, rel), path.join(tmp, rel));
+    }
+    await fs.rename(tmp, target);
+  } catch (err) {
+    await fs.rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
   return target;
+}
+
+/** The files of a model folder: model.json, its weight files and the sidecar (when present). */
+async function modelFolderFiles(folder: string): Promise<string[]> {
+  const files = await modelFiles(path.join(folder, MODEL_JSON));
+  return existsSync(path.join(folder, META_FILE)) ? [...files, META_FILE] : files;
+}
+
+/** The files of a dataset: manifest, every array and its generator's files, relative to it. */
+async function datasetFolderFiles(folder: string): Promise<string[]> {
+  const m = await readManifest(path.join(folder, MANIFEST_FILE));
+  const arrays = Object.values(m.splits).flatMap((s) =>
+    Object.values(s.files).map((f) => path.normalize(f.path)),
+  );
+  const generator = m.generator
+    ? (await modelFolderFiles(path.dirname(generatorModelPath(folder, m)))).map((f) =>
+        path.join(path.dirname(path.normalize(m.generator!.path)), f),
+      )
+    : [];
+  return [MANIFEST_FILE, ...new Set([...arrays, ...generator])];
 }
 
 /** Validate a model folder with the engine's loader and describe it (nothing is stored). */
@@ -123,6 +165,44 @@ export async function describeDatasetFolder(
   };
 }
 
+/**
+ * A dataset as a whole: every file against its checksum and the manifest, then its generator
+ * against the dataset (latent codes it takes, images it makes). Throws the first problem.
+ */
+export async function validateDatasetFolder(folder: string): Promise<void> {
+  const { problems } = await verifyDataset(folder);
+  if (problems.length > 0) {
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem(s))` : '';
+    // Each problem's message already names its file (and field).
+    throw Object.assign(new Error(`${problems[0].message}${more}`), { name: 'UserError' });
+  }
+  const manifestFile = path.join(folder, MANIFEST_FILE);
+  const m = await readManifest(manifestFile);
+  if (!m.generator) return;
+  await initBackend();
+  const g = await loadGenerator(generatorModelPath(folder, m));
+  try {
+    const same = (a: readonly number[], b: readonly number[]) =>
+      a.length === b.length && a.every((v, i) => v === b[i]);
+    if (m.latentShape && !same(g.model.latentShape, m.latentShape)) {
+      throw new DataError(
+        manifestFile,
+        `is [${m.latentShape.join(', ')}] but the generator ${g.file} takes latent codes of shape [${g.model.latentShape.join(', ')}]`,
+        'latentShape',
+      );
+    }
+    if (!same(g.model.imageShape, m.imageShape)) {
+      throw new DataError(
+        manifestFile,
+        `is [${m.imageShape.join(', ')}] but the generator ${g.file} makes images of shape [${g.model.imageShape.join(', ')}]`,
+        'imageShape',
+      );
+    }
+  } finally {
+    g.model.dispose();
+  }
+}
+
 export class Library {
   /** Pending or finished registration of the embedded defaults, shared by concurrent callers. */
   private builtins: Promise<void> | undefined;
@@ -157,7 +237,11 @@ export class Library {
     }
   }
 
-  /** The library entry for a model folder, adding it when it is not there yet. */
+  /**
+   * The library entry for a model folder, adding it when it is not there yet. The model is
+   * validated in full first (weights confined to the folder and covering every variable,
+   * checksums, shapes, logits); a failure writes nothing.
+   */
   async registerModel(
     p: string,
     opts: { builtin?: boolean; name?: string; copy?: boolean; verify?: boolean } = {},
@@ -169,10 +253,21 @@ export class Library {
     const known = this.store.models.findByPath(folder);
     if (known) return known;
     const info = await describeModelFolder(folder, opts);
-    const where = opts.copy ? await copyInto('models', folder, this.home) : folder;
-    return this.store.models.insert({ ...info, path: where });
+    const where = opts.copy
+      ? await copyInto('models', folder, await modelFolderFiles(folder), this.home)
+      : folder;
+    return this.insertOrRemoveCopy(where !== folder ? where : undefined, () =>
+      this.store.models.insert({ ...info, path: where }),
+    );
   }
 
+  /**
+   * The library entry for a dataset folder. Every array is read and checked against the
+   * manifest (checksums, dtypes, shapes, counts, label range, finiteness, paths inside the
+   * folder), and its generator is loaded and checked against the dataset's latent and image
+   * shapes, before anything is written; the dataset and its generator are then registered in one
+   * transaction, so a failure leaves no row behind.
+   */
   async registerDataset(
     p: string,
     opts: { builtin?: boolean; name?: string; copy?: boolean } = {},
@@ -187,22 +282,44 @@ export class Library {
     }
     const known = this.store.datasets.findByPath(folder);
     if (known) return known;
+    if (!opts.builtin) await validateDatasetFolder(folder);
     const info = await describeDatasetFolder(folder, opts);
-    const where = opts.copy ? await copyInto('datasets', folder, this.home) : folder;
-    const m = await readManifest(path.join(where, MANIFEST_FILE));
-    let generatorModelId: string | null = null;
-    if (m.generator) {
-      const genFolder = path.dirname(path.join(where, m.generator.path));
-      if (existsSync(genFolder)) {
-        const gen = await this.registerModel(genFolder, {
+    const m = await readManifest(path.join(folder, MANIFEST_FILE));
+    const genFolder = m.generator ? path.dirname(generatorModelPath(folder, m)) : undefined;
+    const generatorInfo = genFolder
+      ? await describeModelFolder(genFolder, {
           builtin: opts.builtin,
           name: `${info.name} generator`,
-          verify: false,
+          verify: !opts.builtin,
+        })
+      : undefined;
+    const where = opts.copy
+      ? await copyInto('datasets', folder, await datasetFolderFiles(folder), this.home)
+      : folder;
+    const genWhere = genFolder && path.join(where, path.relative(folder, genFolder));
+    return this.insertOrRemoveCopy(where !== folder ? where : undefined, () =>
+      this.store.transaction(() => {
+        const gen =
+          generatorInfo &&
+          (this.store.models.findByPath(genWhere!) ??
+            this.store.models.insert({ ...generatorInfo, path: genWhere! }));
+        return this.store.datasets.insert({
+          ...info,
+          path: where,
+          generatorModelId: gen ? gen.id : null,
         });
-        generatorModelId = gen.id;
-      }
+      }),
+    );
+  }
+
+  /** Run the store write; if it fails, remove the copy made for it. */
+  private async insertOrRemoveCopy<T>(copy: string | undefined, write: () => T): Promise<T> {
+    try {
+      return write();
+    } catch (err) {
+      if (copy) await fs.rm(copy, { recursive: true, force: true });
+      throw err;
     }
-    return this.store.datasets.insert({ ...info, path: where, generatorModelId });
   }
 
   /** Resolve what a user typed: a library id, a name, or a path to a folder. */

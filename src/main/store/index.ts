@@ -74,6 +74,11 @@ export class Store {
     return schemaVersion(this.db);
   }
 
+  /** Run `write` in one transaction: all of its rows are stored, or none. */
+  transaction<T>(write: () => T): T {
+    return this.db.transaction(write)();
+  }
+
   /** Everything an audit produced, in one transaction; the audit is marked done last. */
   saveAuditResults(auditId: string, r: AuditResults): void {
     this.db.transaction(() => {

@@ -4,7 +4,8 @@
  * give a JSON file of the same shape, checked with zod so every mistake names the file and the
  * field.
  */
-import { promises as fs } from 'node:fs';
+import { parseJsonText, readTextCapped } from '../files/json-text';
+import { FILE_LIMITS } from '../files/limits';
 import type {
   AttackFamily,
   AttackPresetInfo,
@@ -206,23 +207,11 @@ export function parseSuite(data: unknown, source: string): SuiteDefinition {
 }
 
 export async function readSuiteFile(file: string): Promise<SuiteDefinition> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new SuiteError(
-      `${file}: cannot read the suite file (${code === 'ENOENT' ? 'no such file' : code})`,
-      file,
-    );
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new SuiteError(`${file}: not valid JSON (${(err as Error).message})`, file);
-  }
-  return parseSuite(data, file);
+  const read = await readTextCapped(file, FILE_LIMITS.suiteBytes, 'a suite file');
+  if (!read.ok) throw new SuiteError(`${file}: cannot read the suite file (${read.problem})`, file);
+  const json = parseJsonText(read.text);
+  if (!json.ok) throw new SuiteError(`${file}: ${json.problem}`, file);
+  return parseSuite(json.value, file);
 }
 
 /**

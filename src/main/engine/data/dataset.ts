@@ -5,6 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { confinedPath } from '../files/confine';
 import { hashModelFiles } from '../models/checksums';
 import { META_FILE } from '../models/meta';
 import { exists, replaceFolderAtomic } from './atomic';
@@ -141,6 +142,29 @@ function toInt32(a: NdArray<'int32' | 'uint8'>): NdArray<'int32'> {
     : { dtype: 'int32', shape: a.shape, data: Int32Array.from(a.data) };
 }
 
+/** An array file named by the manifest, refused unless it lies inside the dataset folder. */
+function arrayFilePath(dir: string, manifestFile: string, field: string, rel: string): string {
+  return confinedPath(dir, rel, (problem) => new DataError(manifestFile, problem, field));
+}
+
+/** The generator's model.json named by the manifest, refused unless inside the dataset folder. */
+export function generatorModelPath(dir: string, manifest: DatasetManifest): string {
+  const rel = manifest.generator?.path ?? '';
+  const file = confinedPath(
+    dir,
+    rel,
+    (problem) => new DataError(path.join(dir, MANIFEST_FILE), problem, 'generator.path'),
+  );
+  if (path.resolve(dir) === path.dirname(file)) {
+    throw new DataError(
+      path.join(dir, MANIFEST_FILE),
+      `"${rel}" must name the model.json of a generator folder inside the dataset folder (e.g. generator/model.json)`,
+      'generator.path',
+    );
+  }
+  return file;
+}
+
 export interface ReadDatasetOptions {
   /** Read only these splits (default: all). */
   splits?: string[];
@@ -172,7 +196,7 @@ export async function readDataset(folder: string, opts: ReadDatasetOptions = {})
     for (const field of ARRAY_FIELDS) {
       const ref = s.files[field];
       if (!ref) continue;
-      const file = path.join(dir, ref.path);
+      const file = arrayFilePath(dir, manifestFile, `splits.${name}.files.${field}.path`, ref.path);
       const a = await readNpy(file);
       checkArray(manifest, field, s.count, a, file, ref);
       arrays[field] = a;
@@ -186,7 +210,7 @@ export async function readDataset(folder: string, opts: ReadDatasetOptions = {})
       gw: arrays.gw as NdArray<'float32'> | undefined,
     };
   }
-  const generatorPath = manifest.generator ? path.join(dir, manifest.generator.path) : undefined;
+  const generatorPath = manifest.generator ? generatorModelPath(dir, manifest) : undefined;
   return { folder: dir, manifest, splits, generatorPath };
 }
 
@@ -346,10 +370,17 @@ export async function verifyDataset(
       problems: [{ file: path.join(dir, MANIFEST_FILE), message: (err as Error).message }],
     };
   }
-  for (const split of Object.values(manifest.splits)) {
-    for (const ref of Object.values(split.files)) {
+  const manifestFile = path.join(dir, MANIFEST_FILE);
+  for (const [name, split] of Object.entries(manifest.splits)) {
+    for (const [field, ref] of Object.entries(split.files)) {
       if (!ref?.sha256) continue;
-      const file = path.join(dir, ref.path);
+      let file: string;
+      try {
+        file = arrayFilePath(dir, manifestFile, `splits.${name}.files.${field}.path`, ref.path);
+      } catch (err) {
+        problems.push({ file: manifestFile, message: (err as Error).message });
+        continue;
+      }
       try {
         const got = await sha256File(file);
         if (got !== ref.sha256) {
@@ -367,12 +398,30 @@ export async function verifyDataset(
     }
   }
   if (manifest.generator) {
-    const genDir = path.dirname(path.join(dir, manifest.generator.path));
+    let genDir: string;
+    try {
+      genDir = path.dirname(generatorModelPath(dir, manifest));
+    } catch (err) {
+      return {
+        ok: false,
+        problems: [...problems, { file: manifestFile, message: (err as Error).message }],
+      };
+    }
     const recorded: Record<string, string> = { ...manifest.generator.files };
     if (manifest.generator.sha256)
       recorded[path.basename(manifest.generator.path)] ??= manifest.generator.sha256;
     for (const [rel, want] of Object.entries(recorded)) {
-      const file = path.join(genDir, rel);
+      let file: string;
+      try {
+        file = confinedPath(
+          genDir,
+          rel,
+          (problem) => new DataError(manifestFile, problem, 'generator.files'),
+        );
+      } catch (err) {
+        problems.push({ file: manifestFile, message: (err as Error).message });
+        continue;
+      }
       try {
         if ((await sha256File(file)) !== want) {
           problems.push({

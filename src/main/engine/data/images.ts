@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
+import { escapeProblem } from '../files/confine';
 import { DataError } from './errors';
 import type { NdArray } from './ndarray';
 
@@ -71,14 +72,36 @@ async function listDir(dir: string) {
   }
 }
 
+/**
+ * Entries of `dir` as folders and files, following symbolic links that stay inside `root` and
+ * refusing those that lead out of it.
+ */
+async function listEntries(root: string, dir: string) {
+  const out: { name: string; path: string; isDirectory: boolean; isFile: boolean }[] = [];
+  for (const e of await listDir(dir)) {
+    const p = path.join(dir, e.name);
+    let isDirectory = e.isDirectory();
+    let isFile = e.isFile();
+    if (e.isSymbolicLink()) {
+      const problem = escapeProblem(root, path.relative(root, p));
+      if (problem) throw new DataError(p, `${problem}; images must lie inside the image folder`);
+      const stat = await fs.stat(p).catch(() => undefined);
+      isDirectory = stat?.isDirectory() ?? false;
+      isFile = stat?.isFile() ?? false;
+    }
+    out.push({ name: e.name, path: p, isDirectory, isFile });
+  }
+  return out;
+}
+
 export async function readImageFolder(
   folder: string,
   opts: ImageFolderOptions = {},
 ): Promise<ImageFolderData> {
   const root = path.resolve(folder);
-  const entries = await listDir(root);
+  const entries = await listEntries(root, root);
   const classNames = entries
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .filter((e) => e.isDirectory && !e.name.startsWith('.'))
     .map((e) => e.name)
     .sort();
   if (classNames.length < 2) {
@@ -91,9 +114,9 @@ export async function readImageFolder(
   const labels: number[] = [];
   for (const [k, name] of classNames.entries()) {
     const dir = path.join(root, name);
-    const images = (await listDir(dir))
-      .filter((e) => e.isFile() && EXTENSIONS.has(path.extname(e.name).toLowerCase()))
-      .map((e) => path.join(dir, e.name))
+    const images = (await listEntries(root, dir))
+      .filter((e) => e.isFile && EXTENSIONS.has(path.extname(e.name).toLowerCase()))
+      .map((e) => e.path)
       .sort()
       .slice(0, opts.limitPerClass ?? Infinity);
     if (images.length === 0)

@@ -1,6 +1,7 @@
 /** The on-manifold dataset manifest (see format.md): schema, types and a reader. */
 import { z } from 'zod';
-import { promises as fs } from 'node:fs';
+import { parseJsonText, readTextCapped } from '../files/json-text';
+import { FILE_LIMITS } from '../files/limits';
 import { DataError } from './errors';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -84,24 +85,18 @@ export type SplitManifest = z.infer<typeof splitSchema>;
 export type DatasetManifest = z.infer<typeof manifestSchema>;
 
 export async function readManifest(file: string): Promise<DatasetManifest> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+  const read = await readTextCapped(file, FILE_LIMITS.manifestBytes, 'a dataset manifest');
+  if (!read.ok) {
     throw new DataError(
       file,
-      code === 'ENOENT'
+      read.problem === 'file not found'
         ? 'missing: a dataset folder holds a manifest.json'
-        : `cannot read: ${code}`,
+        : read.problem,
     );
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new DataError(file, `not valid JSON: ${(err as Error).message}`);
-  }
+  const json = parseJsonText(read.text);
+  if (!json.ok) throw new DataError(file, json.problem);
+  const raw = json.value;
   if ((raw as { format?: unknown })?.format !== DATASET_FORMAT) {
     throw new DataError(
       file,

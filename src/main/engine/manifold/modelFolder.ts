@@ -9,6 +9,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../data/atomic';
 import { sha256Bytes } from '../data/checksum';
+import { ModelError } from '../models/errors';
+import { fileSystemHandler } from '../models/fs-handler';
 import { ManifoldError } from './errors';
 
 export const SIDECAR = 'dmat-encoder.json';
@@ -62,56 +64,13 @@ export async function saveModelFolder(
   await writeFileAtomic(path.join(dir, SIDECAR), `${JSON.stringify(full, null, 2)}\n`);
 }
 
-async function readOrFail(file: string, what: string): Promise<Buffer> {
-  try {
-    return await fs.readFile(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ManifoldError(`${file}: cannot read ${what} (${code ?? String(err)})`);
-  }
-}
-
-/** Load a LayersModel from a tfjs folder (model.json + its weight files). */
+/** Load a LayersModel from a tfjs folder (model.json + its weight files, confined to it). */
 export async function loadLayersModelFolder(dir: string): Promise<tf.LayersModel> {
   const modelFile = dir.endsWith('.json') ? dir : path.join(dir, 'model.json');
-  const base = path.dirname(modelFile);
-  let json: {
-    modelTopology?: object;
-    weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  };
   try {
-    json = JSON.parse((await readOrFail(modelFile, 'the model')).toString('utf8'));
+    return await tf.loadLayersModel(fileSystemHandler(modelFile));
   } catch (err) {
-    if (err instanceof ManifoldError) throw err;
-    throw new ManifoldError(`${modelFile}: not valid JSON (${(err as Error).message})`);
-  }
-  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
-    throw new ManifoldError(
-      `${modelFile}: not a TensorFlow.js layers model (modelTopology or weightsManifest missing)`,
-    );
-  }
-  const specs: tf.io.WeightsManifestEntry[] = [];
-  const parts: Uint8Array[] = [];
-  for (const group of json.weightsManifest) {
-    specs.push(...group.weights);
-    for (const p of group.paths) parts.push(await readOrFail(path.join(base, p), 'a weight file'));
-  }
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const weightData = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    weightData.set(p, off);
-    off += p.length;
-  }
-  try {
-    return await tf.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: json.modelTopology,
-        weightSpecs: specs,
-        weightData: weightData.buffer,
-      }),
-    );
-  } catch (err) {
+    if (err instanceof ModelError) throw err;
     throw new ManifoldError(`${modelFile}: cannot build the model (${(err as Error).message})`);
   }
 }

@@ -2,13 +2,16 @@
 import path from 'node:path';
 import { sha256Bytes, sha256File } from '../data/checksum';
 import { ModelError } from './errors';
-import { readModelJson } from './fs-handler';
+import { readModelJson, weightFilePath } from './fs-handler';
 
 /** Files a model.json depends on, relative to its folder, model.json first. */
 export async function modelFiles(modelJsonFile: string): Promise<string[]> {
   const json = await readModelJson(modelJsonFile);
-  const weights = (json.weightsManifest ?? []).flatMap((g) =>
-    g.paths.map((p) => path.normalize(p)),
+  const weights = (json.weightsManifest ?? []).flatMap((g, i) =>
+    g.paths.map((p) => {
+      weightFilePath(modelJsonFile, p, i);
+      return path.normalize(p);
+    }),
   );
   return [path.basename(modelJsonFile), ...weights];
 }

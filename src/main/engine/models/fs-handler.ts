@@ -8,6 +8,9 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../data/atomic';
+import { confinedPath } from '../files/confine';
+import { parseJsonText, readTextCapped } from '../files/json-text';
+import { FILE_LIMITS } from '../files/limits';
 import { ModelError } from './errors';
 
 export const MODEL_JSON = 'model.json';
@@ -33,38 +36,60 @@ export async function resolveModelJson(pathOrFolder: string): Promise<string> {
 }
 
 export async function readModelJson(file: string): Promise<tf.io.ModelJSON> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    throw new ModelError(
-      file,
-      `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-    );
-  }
-  let json: tf.io.ModelJSON;
-  try {
-    json = JSON.parse(text) as tf.io.ModelJSON;
-  } catch (err) {
-    throw new ModelError(file, `not valid JSON: ${(err as Error).message}`);
-  }
-  if (typeof json !== 'object' || json === null || !json.modelTopology) {
+  const read = await readTextCapped(file, FILE_LIMITS.modelJsonBytes, 'a model.json');
+  if (!read.ok) throw new ModelError(file, read.problem);
+  const parsed = parseJsonText(read.text);
+  if (!parsed.ok) throw new ModelError(file, parsed.problem);
+  const json = parsed.value as tf.io.ModelJSON;
+  if (typeof json !== 'object' || json === null || Array.isArray(json) || !json.modelTopology) {
     throw new ModelError(file, 'not a TensorFlow.js model: "modelTopology" is missing');
   }
+  const manifest = json.weightsManifest as unknown;
+  const groups = Array.isArray(manifest) ? (manifest as tf.io.WeightsManifestConfig) : [];
+  const wellFormed = groups.every(
+    (g) =>
+      typeof g === 'object' &&
+      g !== null &&
+      Array.isArray(g.paths) &&
+      g.paths.every((p: unknown) => typeof p === 'string') &&
+      Array.isArray(g.weights),
+  );
+  if (manifest !== undefined && (!Array.isArray(manifest) || !wellFormed)) {
+    throw new ModelError(
+      file,
+      'weightsManifest: expected a list of groups, each with "paths" (file names) and "weights"',
+    );
+  }
+  // A model is its weights: without them tfjs would build the layers on random initial values
+  // and every audit of "this model" would measure a different, untrained network.
+  if (groups.every((g) => g.weights.length === 0)) {
+    throw new ModelError(
+      file,
+      'weightsManifest: the model has no weights (a topology alone would run on random initial values); save it with its weights',
+    );
+  }
   return json;
+}
+
+/** A weight file named in model.json, refused unless it lies inside the model's folder. */
+export function weightFilePath(modelJsonFile: string, rel: string, group: number): string {
+  return confinedPath(
+    path.dirname(modelJsonFile),
+    rel,
+    (problem) => new ModelError(modelJsonFile, `weightsManifest.${group}.paths: ${problem}`),
+  );
 }
 
 async function loadWeights(
   modelJsonFile: string,
   manifest: tf.io.WeightsManifestConfig,
 ): Promise<[tf.io.WeightsManifestEntry[], ArrayBuffer]> {
-  const dir = path.dirname(modelJsonFile);
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buffers: ArrayBuffer[] = [];
-  for (const group of manifest) {
+  for (const [g, group] of manifest.entries()) {
     specs.push(...group.weights);
     for (const rel of group.paths) {
-      const file = path.join(dir, rel);
+      const file = weightFilePath(modelJsonFile, rel, g);
       let buf: Buffer;
       try {
         buf = await fs.readFile(file);
@@ -104,7 +129,6 @@ export function fileSystemHandler(pathOrFolder: string): tf.io.IOHandler {
     async load() {
       const file = await resolveModelJson(pathOrFolder);
       const json = await readModelJson(file);
-      if (!json.weightsManifest) return { modelTopology: json.modelTopology, format: json.format };
       return tf.io.getModelArtifactsForJSON(json, (m) => loadWeights(file, m));
     },
     async save(artifacts) {

@@ -3,8 +3,10 @@
  * [0,1] pixels become its input, and checksums of its files.
  */
 import { z } from 'zod';
-import { promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { parseJsonText, readTextCapped } from '../files/json-text';
+import { FILE_LIMITS } from '../files/limits';
 import { ModelError } from './errors';
 import type { Preprocessing } from './types';
 
@@ -65,18 +67,12 @@ export function preprocessingOf(meta: ModelMeta | undefined): Preprocessing | un
 /** Read `dmat-model.json` from a model folder; undefined when the folder has none. */
 export async function readModelMeta(folder: string): Promise<ModelMeta | undefined> {
   const file = path.join(folder, META_FILE);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new ModelError(file, `not valid JSON: ${(err as Error).message}`);
-  }
+  if (!existsSync(file)) return undefined;
+  const read = await readTextCapped(file, FILE_LIMITS.modelMetaBytes, 'a dmat-model.json');
+  if (!read.ok) throw new ModelError(file, read.problem);
+  const json = parseJsonText(read.text);
+  if (!json.ok) throw new ModelError(file, json.problem);
+  const raw = json.value;
   const parsed = modelMetaSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
