@@ -1,6 +1,7 @@
 /** The `dmat` command line: a thin face over the engine and the API. */
 import { commands } from './cli/commands/index';
-import { EXIT, UserError } from './cli/command';
+import { EXIT } from './cli/command';
+import { debugEnabled, describeFailure } from './cli/failure';
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -23,20 +24,30 @@ export async function main(argv: string[]): Promise<number> {
   }
   const cmd = commands.find((c) => c.name === name);
   if (!cmd) {
-    console.error(`dmat: unknown command "${name}"\n\n${help()}`);
+    console.error(`dmat: unknown command "${name}" (dmat help lists the commands)`);
     return EXIT.badInput;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(cmd.usage);
     return EXIT.ok;
   }
+  const fail = (err: unknown): number => {
+    const { code, line } = describeFailure(err);
+    const hint = code === EXIT.badInput && /option|argument|--\w+ needs/.test(line);
+    console.error(`dmat ${name}: ${line}${hint ? ` (dmat ${name} --help lists the options)` : ''}`);
+    if (debugEnabled() && err instanceof Error && err.stack) console.error(err.stack);
+    return code;
+  };
+  // Errors thrown outside the command's own promise (a stream, a timer) end it the same way.
+  const onUncaught = (err: unknown) => process.exit(fail(err));
+  process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onUncaught);
   try {
     return await cmd.run(rest);
   } catch (err) {
-    if (err instanceof UserError || (err instanceof Error && err.name === 'UserError')) {
-      console.error(`dmat ${name}: ${err.message}`);
-      return EXIT.badInput;
-    }
-    throw err;
+    return fail(err);
+  } finally {
+    process.off('uncaughtException', onUncaught);
+    process.off('unhandledRejection', onUncaught);
   }
 }

@@ -28,6 +28,8 @@ const dialogs = {
     ),
   saveReportAs: async (input: unknown) =>
     unwrapWire((await ipcRenderer.invoke(IPC.saveReportAs, input)) as WireResult<unknown>),
+  chooseSuiteFile: async () =>
+    unwrapWire((await ipcRenderer.invoke(IPC.chooseSuiteFile, {})) as WireResult<unknown>),
 };
 
 contextBridge.exposeInMainWorld('dmat', { ...calls, onJobEvent, dialogs, mode: 'desktop' });

@@ -4,6 +4,7 @@
  * The `satisfies` clause makes the compiler check every schema against the interface.
  */
 import { z } from 'zod';
+import { formatCount, LIMITS } from './limits';
 import type {
   ApiErrorPayload,
   DmatCallInput,
@@ -13,38 +14,67 @@ import type {
 } from './api';
 
 const id = z.string().min(1, 'expected a non-empty id');
+
+/** A suite's name as the API takes it: never a path (suites are found by name, in known folders). */
+export const SUITE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$/;
 const nonEmpty = z.string().min(1, 'expected a non-empty string');
 const positiveInt = z.number().int('expected an integer').positive('expected a number > 0');
 const nonNegativeInt = z.number().int('expected an integer').min(0, 'expected a number ≥ 0');
 const finiteNonNegative = z.number().finite().min(0, 'expected a number ≥ 0');
 const empty = z.strictObject({}).optional();
-const optionValue = z.union([z.string(), z.number(), z.boolean()]);
+const optionValue = z.union([
+  z.string().max(LIMITS.nameLength, `expected at most ${LIMITS.nameLength} characters`),
+  z.number().finite(),
+  z.boolean(),
+]);
+const name = nonEmpty.max(LIMITS.nameLength, `expected at most ${LIMITS.nameLength} characters`);
 
 const split = z.enum(['train', 'test']);
 const jobStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 const trainingMethod = z.enum(['normal', 'at', 'omat', 'dmat', 'trades', 'dmat-trades']);
 
+const steps = positiveInt.max(
+  LIMITS.stepsPerAttack,
+  `expected at most ${formatCount(LIMITS.stepsPerAttack)} steps per attack (the cap)`,
+);
+
 export const suiteAttackSpecSchema = z.strictObject({
-  preset: nonEmpty,
-  label: nonEmpty.optional(),
+  preset: name,
+  label: name.optional(),
   eps: finiteNonNegative.optional(),
   stepSize: finiteNonNegative.optional(),
-  steps: positiveInt.optional(),
-  options: z.record(z.string(), optionValue).optional(),
+  steps: steps.optional(),
+  options: z
+    .record(z.string().max(LIMITS.nameLength), optionValue)
+    .refine((o) => Object.keys(o).length <= 32, 'expected at most 32 options')
+    .refine(
+      (o) => typeof o.restarts !== 'number' || o.restarts <= LIMITS.restarts,
+      `restarts: expected at most ${LIMITS.restarts} (the cap)`,
+    )
+    .optional(),
 });
 
 export const sweepSpecSchema = z.strictObject({
-  preset: nonEmpty,
-  eps: z.array(finiteNonNegative).min(1, 'expected at least one budget'),
+  preset: name,
+  eps: z
+    .array(finiteNonNegative)
+    .min(1, 'expected at least one budget')
+    .max(LIMITS.budgetsPerSweep, `expected at most ${LIMITS.budgetsPerSweep} budgets (the cap)`),
 });
 
 /** A suite as data; user JSON suite files are checked against this. */
 export const suiteDefinitionSchema = z
   .strictObject({
-    name: nonEmpty,
-    description: z.string().optional(),
-    attacks: z.array(suiteAttackSpecSchema).min(1, 'a suite needs at least one attack'),
-    sweeps: z.array(sweepSpecSchema).optional(),
+    name,
+    description: z.string().max(LIMITS.descriptionLength).optional(),
+    attacks: z
+      .array(suiteAttackSpecSchema)
+      .min(1, 'a suite needs at least one attack')
+      .max(LIMITS.attacksPerSuite, `expected at most ${LIMITS.attacksPerSuite} attacks (the cap)`),
+    sweeps: z
+      .array(sweepSpecSchema)
+      .max(LIMITS.sweepsPerSuite, `expected at most ${LIMITS.sweepsPerSuite} sweeps (the cap)`)
+      .optional(),
   })
   .superRefine((suite, ctx) => {
     const seen = new Map<string, number>();
@@ -64,7 +94,7 @@ export const suiteDefinitionSchema = z
 const budgetConfig = z.strictObject({
   eps: finiteNonNegative,
   stepSize: finiteNonNegative,
-  steps: positiveInt,
+  steps,
 });
 
 export const trainingConfigSchema = z.strictObject({
@@ -73,10 +103,10 @@ export const trainingConfigSchema = z.strictObject({
   architecture: nonEmpty.optional(),
   width: z.number().positive().optional(),
   initModelId: id.optional(),
-  name: z.string().optional(),
-  epochs: positiveInt,
-  batchSize: positiveInt,
-  samples: positiveInt.optional(),
+  name: z.string().max(LIMITS.nameLength).optional(),
+  epochs: positiveInt.max(LIMITS.epochs, `expected at most ${LIMITS.epochs} epochs (the cap)`),
+  batchSize: positiveInt.max(LIMITS.batchSize, `expected at most ${LIMITS.batchSize} (the cap)`),
+  samples: positiveInt.max(LIMITS.samples).optional(),
   lrKnots: z
     .array(z.strictObject({ epoch: finiteNonNegative, value: finiteNonNegative }))
     .min(1, 'expected at least one learning-rate knot'),
@@ -137,11 +167,23 @@ export const apiInputSchemas = {
   startAudit: z.strictObject({
     modelId: id,
     datasetId: id,
-    suite: z.union([nonEmpty, suiteDefinitionSchema]),
+    suite: z.union([
+      z
+        .string()
+        .regex(
+          SUITE_NAME,
+          'expected a suite name (letters, digits, ".", "_", "-"; no path) or a suite definition',
+        ),
+      suiteDefinitionSchema,
+    ]),
     split: split.optional(),
     images: z.enum(['on-manifold', 'natural']).optional(),
-    samples: positiveInt.optional(),
-    batchSize: positiveInt.max(4096).optional(),
+    samples: positiveInt
+      .max(LIMITS.samples, `expected at most ${formatCount(LIMITS.samples)} samples (the cap)`)
+      .optional(),
+    batchSize: positiveInt
+      .max(LIMITS.batchSize, `expected at most ${LIMITS.batchSize} (the cap)`)
+      .optional(),
     seed: nonNegativeInt.optional(),
     workers: positiveInt.max(64).optional(),
     galleryPerAttack: nonNegativeInt.max(64).optional(),
@@ -194,8 +236,7 @@ export const apiInputSchemas = {
   exportReport: z.strictObject({
     auditIds: z.array(id).min(1, 'expected at least one audit id'),
     format: z.enum(['pdf', 'json']),
-    outPath: nonEmpty.optional(),
-    title: z.string().optional(),
+    title: z.string().max(LIMITS.nameLength).optional(),
   }),
   listReports: z.strictObject({ auditId: id.optional() }).optional(),
   getReportFile: idInput,

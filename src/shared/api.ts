@@ -249,7 +249,11 @@ export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 export interface StartAuditInput {
   modelId: Id;
   datasetId: Id;
-  /** A built-in suite name ("quick", "paper", "reliable") or a suite definition. */
+  /**
+   * A suite by name (built in: "quick", "paper", "reliable"; or a file `<name>.json` of the app's
+   * `resources/suites` or of `$DMAT_HOME/suites`), or a suite definition. Never a path: the API
+   * reads no file a caller names.
+   */
   suite: string | SuiteDefinition;
   split?: DatasetSplit;
   images?: AuditImages;
@@ -523,8 +527,6 @@ export interface ExportReportInput {
   /** One audit, or several to compare side by side. */
   auditIds: Id[];
   format: ReportFormat;
-  /** Where to write; defaults to $DMAT_HOME/reports/<id>.<ext>. */
-  outPath?: string;
   title?: string;
 }
 
@@ -590,6 +592,8 @@ export interface JobRef {
   kind: JobKind;
   /** The audit, run, dataset or report the job writes. */
   targetId: Id;
+  /** Audits: the work planned, in image-gradient evaluations (one forward + backward pass). */
+  gradientEvaluations?: number;
 }
 
 export interface JobProgress {
@@ -709,7 +713,13 @@ export type DmatCallOutput<K extends DmatCallName> = Awaited<ReturnType<DmatApi[
 
 /** Errors crossing a face keep their kind so the UI can show user errors as such. */
 export type ApiErrorCode =
-  'invalid-input' | 'not-found' | 'not-available' | 'conflict' | 'internal';
+  | 'invalid-input'
+  | 'not-found'
+  | 'not-available'
+  | 'conflict'
+  /** The machine failed: disk full or read-only, database locked, a job process died. */
+  | 'environment'
+  | 'internal';
 
 export interface ApiErrorPayload {
   code: ApiErrorCode;

@@ -2,14 +2,19 @@
  * What the renderer finds on `window.dmat`: the typed API plus what only one face can offer.
  * The preload provides it in the desktop app; the browser shim provides it against `dmat serve`.
  */
-import type { DmatApi, ExportReportInput, ReportInfo } from './api';
+import type { DmatApi, ExportReportInput, ReportInfo, SuiteDefinition } from './api';
 
 /** Native file dialogs: only the desktop app has them (the browser mode asks for a path). */
 export interface DesktopDialogs {
   /** Ask the user for a model or dataset folder; null when the dialog was dismissed. */
   chooseImportFolder(input: { what: 'model' | 'dataset' }): Promise<string | null>;
   /** Ask where to save a report, then write it there; null when the dialog was dismissed. */
-  saveReportAs(input: Omit<ExportReportInput, 'outPath'>): Promise<ReportInfo | null>;
+  saveReportAs(input: ExportReportInput): Promise<ReportInfo | null>;
+  /**
+   * Ask the user for a suite JSON file and read it in the main process; the page gets the checked
+   * definition (to pass to startAudit inline), never a path. Null when the dialog was dismissed.
+   */
+  chooseSuiteFile(): Promise<SuiteDefinition | null>;
 }
 
 export interface DmatBridge extends DmatApi {
@@ -23,6 +28,7 @@ export const IPC = {
   jobEvent: 'dmat:job-event',
   chooseImportFolder: 'dmat:dialog:choose-import-folder',
   saveReportAs: 'dmat:dialog:save-report-as',
+  chooseSuiteFile: 'dmat:dialog:choose-suite-file',
 } as const;
 
 /** How a call's outcome crosses IPC and HTTP: errors keep their code and field. */

@@ -64,7 +64,7 @@ describe('job runner', () => {
   it('reports a process that dies as failed', async () => {
     const runner = new JobRunner({ store });
     const job = await runner.start('probe', { steps: 5, crashAt: 2 });
-    await expect(job.done).rejects.toThrow('job process exited unexpectedly (code 3)');
+    await expect(job.done).rejects.toThrow('the job process ended unexpectedly (exit code 3)');
   });
 
   it('cancels cleanly, and kills a job that does not stop in time', async () => {

@@ -235,10 +235,10 @@ describe('API over the store', () => {
     expect((await api.trainingDefaults({ method: 'normal' })).imageAttack).toBeUndefined();
   });
 
-  it('exports a JSON report of an audit and serves the file back', async () => {
-    const out = join(home, 'report.json');
-    const info = await api.exportReport({ auditIds: [auditId], format: 'json', outPath: out });
-    expect(info).toMatchObject({ auditIds: [auditId], format: 'json', path: out });
+  it('exports a JSON report of an audit into $DMAT_HOME/reports and serves the file back', async () => {
+    const info = await api.exportReport({ auditIds: [auditId], format: 'json' });
+    expect(info).toMatchObject({ auditIds: [auditId], format: 'json' });
+    expect(info.path).toBe(join(home, 'reports', `${info.id}.json`));
     const file = await api.getReportFile({ id: info.id });
     expect(file.mimeType).toBe('application/json');
     const json = JSON.parse(Buffer.from(file.base64, 'base64').toString('utf8'));

@@ -15,7 +15,9 @@ import type {
 import { worstCase } from '../engine/audit/outcomes';
 import { coresForBackend } from '../engine/parallel/cores';
 import { initBackend } from '../engine/runtime/backend';
-import { loadSuite, resolveSuite } from '../engine/audit/suites';
+import { auditCostProblem, auditGradientEvaluations } from '../engine/audit/cost';
+import { findSuite, type SuiteFolders } from '../engine/audit/suite-library';
+import { resolveSuite } from '../engine/audit/suites';
 import type { AuditJobParams } from '../jobs/audit-job';
 import type { JobRunner } from '../jobs/runner';
 import type { Store } from '../store/index';
@@ -43,12 +45,13 @@ export class AuditService {
     private readonly store: Store,
     private readonly runner: JobRunner,
     private readonly library: Library,
+    private readonly suites: SuiteFolders,
   ) {}
 
   async start(input: StartAuditInput): Promise<JobRef> {
     const model = await this.library.resolveModel(input.modelId);
     const dataset = await this.library.resolveDataset(input.datasetId);
-    const suite = await loadSuite(input.suite);
+    const suite = await findSuite(input.suite, this.suites);
     // Resolve now so a bad preset is reported before a process is started.
     const source = typeof input.suite === 'string' ? input.suite : 'suite';
     const resolved = resolveSuite(suite, dataset.imageShape, source);
@@ -78,8 +81,19 @@ export class AuditService {
         'modelId',
       );
     }
+    const shape = (v: readonly number[]) => v.join('×');
+    if (model.kind === 'classifier' && shape(model.inputShape) !== shape(dataset.imageShape)) {
+      throw new ApiError(
+        'invalid-input',
+        `model "${model.name}" takes ${shape(model.inputShape)} images (H×W×C) but dataset "${dataset.name}" holds ${shape(dataset.imageShape)} images`,
+        'modelId',
+      );
+    }
     const count = dataset.splits.find((s) => s.name === split)!.count;
     const samples = Math.min(input.samples ?? count, count);
+    const gradientEvaluations = auditGradientEvaluations(resolved, samples);
+    const tooBig = auditCostProblem(gradientEvaluations);
+    if (tooBig) throw new ApiError('invalid-input', tooBig, 'suite');
     const setup = {
       modelPath: model.path,
       datasetPath: dataset.path,
@@ -125,7 +139,7 @@ export class AuditService {
         });
       }
     });
-    return { jobId: job.jobId, kind: 'audit', targetId: audit.id };
+    return { jobId: job.jobId, kind: 'audit', targetId: audit.id, gradientEvaluations };
   }
 
   async cancel(auditId: string): Promise<void> {

@@ -1,5 +1,6 @@
 /** Errors the API throws on purpose; `code` is what every face shows the user. */
 import type { ApiErrorCode } from '../../shared/api';
+import { environmentProblem } from '../engine/files/environment';
 
 export class ApiError extends Error {
   constructor(
@@ -8,7 +9,8 @@ export class ApiError extends Error {
     readonly field?: string,
   ) {
     super(message);
-    this.name = code === 'internal' ? 'ApiError' : 'UserError';
+    this.name =
+      code === 'internal' ? 'ApiError' : code === 'environment' ? 'EnvironmentError' : 'UserError';
   }
 }
 
@@ -29,10 +31,29 @@ const INPUT_ERRORS = new Set([
   'TrainingConfigError',
 ]);
 
-/** Re-label engine input errors as `invalid-input` so faces show them as the user's to fix. */
+/**
+ * Re-label engine input errors as `invalid-input` (the user's to fix) and failures of the machine
+ * as `environment`, so every face shows them as such.
+ */
 export function asApiError(err: unknown): unknown {
-  if (err instanceof Error && INPUT_ERRORS.has(err.name)) {
+  if (err instanceof ApiError) return err;
+  if (err instanceof Error && (INPUT_ERRORS.has(err.name) || err.name === 'UserError')) {
     const e = new ApiError('invalid-input', err.message, (err as { field?: string }).field);
+    e.stack = err.stack;
+    return e;
+  }
+  const environment = environmentProblem(err);
+  if (environment) {
+    const e = new ApiError('environment', environment);
+    e.stack = (err as Error).stack;
+    return e;
+  }
+  if (
+    err instanceof Error &&
+    err.name === 'JobFailedError' &&
+    (err as { environment?: boolean }).environment
+  ) {
+    const e = new ApiError('environment', err.message);
     e.stack = err.stack;
     return e;
   }

@@ -16,13 +16,8 @@ import type {
   TrainingMethod,
 } from '../../shared/api';
 import { parseApiInput } from '../../shared/api-schemas';
-import {
-  BUILTIN_SUITES,
-  describeSuite,
-  listPresets,
-  parseSuite,
-  resolveSuite,
-} from '../engine/audit/suites';
+import { listNamedSuites, suiteFolders } from '../engine/audit/suite-library';
+import { describeSuite, listPresets, parseSuite, resolveSuite } from '../engine/audit/suites';
 import { readDataset } from '../engine/data/dataset';
 import { architectures } from '../engine/models/architectures/index';
 import { appVersion } from '../engine/report/app-version';
@@ -167,7 +162,8 @@ export function createApi(opts: ApiOptions = {}): DmatApiHandle {
   const store = opts.store ?? openStore(databasePath(home));
   const runner = opts.runner ?? new JobRunner({ store });
   const library = new Library(store, home, opts.resourcesDir ?? resourcesDir());
-  const audits = new AuditService(store, runner, library);
+  const suites = suiteFolders(opts.resourcesDir ?? resourcesDir(), home);
+  const audits = new AuditService(store, runner, library, suites);
   const runs = new RunService(store, runner, library, home);
   reapInterruptedJobs(store);
   let backend: Promise<BackendReport> | undefined;
@@ -265,9 +261,10 @@ export function createApi(opts: ApiOptions = {}): DmatApiHandle {
       return listPresets();
     },
     async listSuites(): Promise<SuiteInfo[]> {
-      return Object.values(BUILTIN_SUITES).map((s) =>
-        describeSuite(resolveSuite(s, [28, 28, 1]), true),
-      );
+      return (await listNamedSuites(suites)).map((s) => ({
+        ...describeSuite(resolveSuite(s.definition, [28, 28, 1]), s.source === 'builtin'),
+        name: s.name,
+      }));
     },
     async validateSuite({ suite }) {
       const def = parseSuite(suite, 'suite');

@@ -8,8 +8,8 @@ export interface CliCommand {
   run(argv: string[]): Promise<number>;
 }
 
-/** Exit codes shared by every command. */
-export const EXIT = { ok: 0, gateFailed: 1, badInput: 2 } as const;
+/** Exit codes shared by every command (README, "Command line"). */
+export const EXIT = { ok: 0, gateFailed: 1, badInput: 2, environment: 3, internal: 4 } as const;
 
 /** A user error: printed as one clear line, never as a stack trace. */
 export class UserError extends Error {

@@ -3,6 +3,7 @@
  * reports to the parent, and answers `cancel` by aborting the handler's signal (the parent
  * kills the process if the handler does not stop in time).
  */
+import { environmentProblem } from '../engine/files/environment';
 import { JOB_HANDLERS } from './handlers';
 import { isUserError, type ChildMessage, type JobContext } from './messages';
 import { parentPort } from './process-adapter';
@@ -47,7 +48,14 @@ port.onMessage(async (msg) => {
       return;
     }
     const e = err instanceof Error ? err : new Error(String(err));
-    finish({ type: 'error', message: e.message, userError: isUserError(e), stack: e.stack });
+    const environment = environmentProblem(e);
+    finish({
+      type: 'error',
+      message: environment ?? e.message,
+      userError: isUserError(e),
+      environment: environment !== undefined,
+      stack: e.stack,
+    });
   }
 });
 

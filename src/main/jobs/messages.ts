@@ -11,7 +11,8 @@ export type ChildMessage =
   | { type: 'metrics'; points: MetricPoint[] }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'result'; result: unknown }
-  | { type: 'error'; message: string; userError: boolean; stack?: string }
+  /** `environment`: the machine failed (disk, database, memory), not the input or the code. */
+  | { type: 'error'; message: string; userError: boolean; environment?: boolean; stack?: string }
   | { type: 'cancelled' };
 
 /** What a job handler gets: its parameters, a cancel signal and the ways to report. */

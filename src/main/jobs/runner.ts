@@ -15,6 +15,8 @@ export class JobFailedError extends Error {
     message: string,
     readonly userError: boolean,
     readonly jobId: string,
+    /** The machine failed (disk, database, memory) or the job process died. */
+    readonly environment = false,
   ) {
     super(message);
     this.name = userError ? 'UserError' : 'JobFailedError';
@@ -173,7 +175,9 @@ export class JobRunner {
           settle({ error: new JobCancelledError(jobId) });
           break;
         case 'error':
-          settle({ error: new JobFailedError(m.message, m.userError, jobId) });
+          settle({
+            error: new JobFailedError(m.message, m.userError, jobId, m.environment ?? false),
+          });
           break;
       }
     });
@@ -185,9 +189,10 @@ export class JobRunner {
       else
         settle({
           error: new JobFailedError(
-            `job process exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`})`,
+            `the job process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`,
             false,
             jobId,
+            true,
           ),
         });
     });

@@ -6,6 +6,7 @@ const KNOWN_CODES: ApiErrorCode[] = [
   'not-found',
   'not-available',
   'conflict',
+  'environment',
   'internal',
 ];
 
@@ -34,6 +35,7 @@ export function httpStatus(code: ApiErrorCode): number {
     'not-found': 404,
     'not-available': 409,
     conflict: 409,
+    environment: 503,
     internal: 500,
   }[code];
 }

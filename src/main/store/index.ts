@@ -2,6 +2,9 @@
  * The store: one SQLite database, one module per table family. Multi-row writes that belong
  * together (an audit's results) go through one transaction here, so a reader never sees half.
  */
+import { accessSync, constants } from 'node:fs';
+import { dirname } from 'node:path';
+import { EnvironmentError, environmentProblem } from '../engine/files/environment';
 import type { AttackResultInfo, AuditDetail, SanityFlag, SweepCurve } from '../../shared/api';
 import type { AuditOutcomes } from '../engine/audit/outcomes';
 import { attackResultsTable } from './attack-results';
@@ -114,5 +117,22 @@ export class Store {
 
 /** Open (creating and migrating as needed) the store at `file`, default `$DMAT_HOME/dmat.sqlite`. */
 export function openStore(file: string = databasePath()): Store {
-  return new Store(openDatabase(file), file);
+  try {
+    return new Store(openDatabase(file), file);
+  } catch (err) {
+    const problem = folderProblem(file) ?? environmentProblem(err);
+    if (problem) throw new EnvironmentError(`cannot open the database ${file}: ${problem}`);
+    throw err;
+  }
+}
+
+/** Why the database's folder cannot be written (read-only, no permission), if it cannot. */
+function folderProblem(file: string): string | undefined {
+  if (file === ':memory:') return undefined;
+  try {
+    accessSync(dirname(file), constants.W_OK);
+    return undefined;
+  } catch (err) {
+    return environmentProblem(err);
+  }
 }

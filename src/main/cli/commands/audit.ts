@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { AuditDetail, BudgetInfo, JobEvent } from '../../../shared/api';
 import { createApi } from '../../api/index';
+import { readSuiteFile, resolveSuite } from '../../engine/audit/suites';
 import { formatPixels } from '../../engine/attacks/presets';
 import { EXIT, UserError, type CliCommand } from '../command';
 import { numberFlag } from '../flags';
@@ -60,33 +61,35 @@ export function auditTable(a: AuditDetail): string {
   );
 }
 
+/** A suite file named on the command line, its presets checked here so errors name the file. */
+async function readSuiteArg(file: string) {
+  const definition = await readSuiteFile(file);
+  resolveSuite(definition, [28, 28, 1], file);
+  return definition;
+}
+
 export const auditCommand: CliCommand = {
   name: 'audit',
   summary: 'audit a classifier against an attack suite; per-attack and worst-case accuracy',
   usage: USAGE,
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          model: { type: 'string' },
-          data: { type: 'string' },
-          suite: { type: 'string', default: 'quick' },
-          samples: { type: 'string' },
-          split: { type: 'string', default: 'test' },
-          images: { type: 'string' },
-          batch: { type: 'string' },
-          seed: { type: 'string' },
-          workers: { type: 'string' },
-          gallery: { type: 'string' },
-          'fail-under': { type: 'string' },
-          json: { type: 'boolean', default: false },
-        },
-      }));
-    } catch (err) {
-      throw new UserError(`${(err as Error).message}\n${USAGE}`);
-    }
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        model: { type: 'string' },
+        data: { type: 'string' },
+        suite: { type: 'string', default: 'quick' },
+        samples: { type: 'string' },
+        split: { type: 'string', default: 'test' },
+        images: { type: 'string' },
+        batch: { type: 'string' },
+        seed: { type: 'string' },
+        workers: { type: 'string' },
+        gallery: { type: 'string' },
+        'fail-under': { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    });
     if (!values.model) throw new UserError(`--model is required\n${USAGE}`);
     if (!values.data) throw new UserError(`--data is required\n${USAGE}`);
     if (values.split !== 'test' && values.split !== 'train') {
@@ -96,10 +99,13 @@ export const auditCommand: CliCommand = {
       throw new UserError(`--images must be on-manifold or natural, got "${values.images}"`);
     }
     const failUnder = values['fail-under'] ? parseThreshold(values['fail-under']) : undefined;
+    // The CLI reads a suite file the user names; the API takes suites by name or inline only.
+    const suiteArg = values.suite!;
+    const isFile = suiteArg.endsWith('.json') || /[\\/]/.test(suiteArg);
     const input = {
       modelId: values.model,
       datasetId: values.data,
-      suite: values.suite!,
+      suite: isFile ? await readSuiteArg(suiteArg) : suiteArg,
       split: values.split as 'test' | 'train',
       images: values.images as 'on-manifold' | 'natural' | undefined,
       samples: numberFlag(values.samples, '--samples', { integer: true, min: 1 }),
@@ -113,14 +119,7 @@ export const auditCommand: CliCommand = {
     const display = createProgressDisplay('audit');
     let cancelled = false;
     try {
-      let ref;
-      try {
-        ref = await api.startAudit(input);
-      } catch (err) {
-        const e = err as { code?: string; message: string };
-        if (e.code && e.code !== 'internal') throw new UserError(e.message);
-        throw err;
-      }
+      const ref = await api.startAudit(input);
       const job = api.runner.get(ref.jobId)!;
       api.onJobEvent((e: JobEvent) => {
         if (e.jobId !== ref.jobId) return;
@@ -140,8 +139,6 @@ export const auditCommand: CliCommand = {
           console.error(`dmat audit: audit ${ref.targetId} cancelled`);
           return 130;
         }
-        const e = err as { userError?: boolean; message: string };
-        if (e.userError) throw new UserError(e.message);
         throw err;
       } finally {
         process.off('SIGINT', onSigint);

@@ -17,22 +17,17 @@ export const historyCommand: CliCommand = {
   summary: 'list stored audits and training runs; search or delete them',
   usage: USAGE,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          kind: { type: 'string' },
-          search: { type: 'string' },
-          status: { type: 'string' },
-          limit: { type: 'string', default: '50' },
-          json: { type: 'boolean', default: false },
-        },
-      });
-    } catch (err) {
-      throw new UserError(`${(err as Error).message}\n${USAGE}`);
-    }
+    const parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        kind: { type: 'string' },
+        search: { type: 'string' },
+        status: { type: 'string' },
+        limit: { type: 'string', default: '50' },
+        json: { type: 'boolean', default: false },
+      },
+    });
     const { values, positionals } = parsed;
     const kindOk = (k: string | undefined): k is HistoryKind | undefined =>
       k === undefined || k === 'audit' || k === 'run';

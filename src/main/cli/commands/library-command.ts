@@ -22,22 +22,17 @@ export async function runLibraryCommand<T>(
   spec: LibraryCommandSpec<T>,
   argv: string[],
 ): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        kind: { type: 'string' },
-        name: { type: 'string' },
-        'no-copy': { type: 'boolean', default: false },
-        'delete-files': { type: 'boolean', default: false },
-      },
-    });
-  } catch (err) {
-    throw new UserError(`${(err as Error).message}\n${spec.usage}`);
-  }
+  const parsed = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      kind: { type: 'string' },
+      name: { type: 'string' },
+      'no-copy': { type: 'boolean', default: false },
+      'delete-files': { type: 'boolean', default: false },
+    },
+  });
   const { values, positionals } = parsed;
   const [action = 'list', arg] = positionals;
   const api = createApi();
@@ -66,10 +61,6 @@ export async function runLibraryCommand<T>(
       default:
         throw new UserError(`unknown action "${action}" (list, import or remove)\n${spec.usage}`);
     }
-  } catch (err) {
-    const e = err as { code?: string; message: string };
-    if (e.code && e.code !== 'internal') throw new UserError(e.message);
-    throw err;
   } finally {
     await api.close();
   }

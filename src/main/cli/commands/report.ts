@@ -9,7 +9,8 @@ threat model, accuracy per attack, ε curves, sanity checks, gallery, reproducib
   --out FILE.pdf     where to write the PDF
   --json FILE.json   also write the same data as JSON
   --compare IDS      comma-separated audits of other models to compare with (paper Tables 1–2)
-  --title TEXT       title on the cover`;
+  --title TEXT       title on the cover
+  --force            replace FILE.pdf / FILE.json when they exist`;
 
 export const reportCommand: CliCommand = {
   name: 'report',
@@ -19,21 +20,17 @@ export const reportCommand: CliCommand = {
     // The PDF engine (pdfkit, ECharts, fonts) loads only when a report is made, not on every `dmat` call.
     const { appVersion, exportReport, loadReportData, ReportInputError, verdictLine } =
       await import('../../engine/report');
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          out: { type: 'string' },
-          json: { type: 'string' },
-          compare: { type: 'string' },
-          title: { type: 'string' },
-        },
-      });
-    } catch (err) {
-      throw new UserError(`${(err as Error).message}\n${USAGE}`);
-    }
+    const parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string' },
+        json: { type: 'string' },
+        compare: { type: 'string' },
+        title: { type: 'string' },
+        force: { type: 'boolean', default: false },
+      },
+    });
     const { values, positionals } = parsed;
     if (positionals.length !== 1) throw new UserError(`expected one AUDIT_ID\n${USAGE}`);
     if (!values.out && !values.json)
@@ -54,11 +51,25 @@ export const reportCommand: CliCommand = {
         title: values.title,
       };
       if (values.out) {
-        const pdf = await exportReport(store, { ...common, format: 'pdf', outPath: values.out });
+        const pdf = await exportReport(
+          store,
+          { ...common, format: 'pdf' },
+          {
+            outPath: values.out,
+            overwrite: values.force,
+          },
+        );
         console.log(`wrote ${pdf.path} (${(pdf.bytes / 1024).toFixed(0)} KiB, report ${pdf.id})`);
       }
       if (values.json) {
-        const json = await exportReport(store, { ...common, format: 'json', outPath: values.json });
+        const json = await exportReport(
+          store,
+          { ...common, format: 'json' },
+          {
+            outPath: values.json,
+            overwrite: values.force,
+          },
+        );
         console.log(`wrote ${json.path} (report ${json.id})`);
       }
       const data = loadReportData(store, positionals[0], { appVersion: appVersion() });

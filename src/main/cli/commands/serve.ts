@@ -17,15 +17,10 @@ export const serveCommand: CliCommand = {
   summary: 'serve the app to a browser on 127.0.0.1 (browser mode)',
   usage,
   async run(argv) {
-    let values: { port?: string; 'no-build'?: boolean };
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: { port: { type: 'string' }, 'no-build': { type: 'boolean' } },
-      }));
-    } catch (err) {
-      throw new UserError(`${(err as Error).message}\n\n${usage}`);
-    }
+    const { values } = parseArgs({
+      args: argv,
+      options: { port: { type: 'string' }, 'no-build': { type: 'boolean' } },
+    });
     const port = values.port === undefined ? 0 : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new UserError(`--port: expected a port number 0–65535, got "${values.port}"`);

@@ -1,7 +1,10 @@
 /**
- * The API's `exportReport`: load the audits, write the PDF or JSON (to the chosen path, or
- * `$DMAT_HOME/reports/<id>.<ext>`), and record the file in the reports table.
+ * Exporting a report: load the audits, write the PDF or JSON and record the file in the reports
+ * table. The API (and so the page) always writes into `$DMAT_HOME/reports/<id>.<ext>`; only the
+ * faces that ask the user — the CLI's `--out`, the desktop's save dialog — name another target,
+ * and an existing file there is replaced only when the user confirmed it.
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExportReportInput, ReportInfo } from '../../../shared/api';
@@ -10,9 +13,36 @@ import { homeFolder } from '../../store/paths';
 import { newId } from '../../store/util';
 import { appVersion } from './app-version';
 import { loadReportData } from './load';
+import { ReportInputError } from './load/audit-record';
 import { writeReport, writeReportJson } from './write';
 
-export async function exportReport(store: Store, input: ExportReportInput): Promise<ReportInfo> {
+/** A target the user chose; `overwrite` only once they confirmed replacing an existing file. */
+export interface ReportTarget {
+  outPath: string;
+  overwrite?: boolean;
+}
+
+function checkTarget(target: ReportTarget, format: ExportReportInput['format']): string {
+  const file = path.resolve(target.outPath);
+  if (path.extname(file).toLowerCase() !== `.${format}`) {
+    throw new ReportInputError(
+      `${target.outPath}: a ${format.toUpperCase()} report is written to a .${format} file`,
+    );
+  }
+  if (existsSync(file) && !target.overwrite) {
+    throw new ReportInputError(
+      `${target.outPath} exists already; choose another name or confirm replacing it (--force)`,
+    );
+  }
+  return file;
+}
+
+export async function exportReport(
+  store: Store,
+  input: ExportReportInput,
+  chosen?: ReportTarget,
+): Promise<ReportInfo> {
+  const outPath = chosen && checkTarget(chosen, input.format);
   const [auditId, ...compareWith] = input.auditIds;
   const data = loadReportData(store, auditId, {
     compareWith,
@@ -25,8 +55,8 @@ export async function exportReport(store: Store, input: ExportReportInput): Prom
     store.path === ':memory:'
       ? homeFolder('reports')
       : path.join(path.dirname(store.path), 'reports');
-  if (!input.outPath) await mkdir(reportsDir, { recursive: true });
-  const target = input.outPath ?? path.join(reportsDir, `${id}.${input.format}`);
+  if (!outPath) await mkdir(reportsDir, { recursive: true });
+  const target = outPath ?? path.join(reportsDir, `${id}.${input.format}`);
   const written =
     input.format === 'pdf' ? await writeReport(data, target) : await writeReportJson(data, target);
   return store.reports.insert({
