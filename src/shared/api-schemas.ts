@@ -190,6 +190,7 @@ export const apiInputSchemas = {
     sanityChecks: z.boolean().optional(),
   }),
   cancelAudit: idInput,
+  resumeAudit: idInput,
   listAudits: z
     .strictObject({
       modelId: id.optional(),

@@ -673,6 +673,8 @@ export interface DmatApi {
   // audits
   startAudit(input: StartAuditInput): Promise<JobRef>;
   cancelAudit(input: IdInput): Promise<void>;
+  /** Continue an interrupted, failed or cancelled audit from the batches it finished. */
+  resumeAudit(input: IdInput): Promise<JobRef>;
   listAudits(input?: { modelId?: Id; datasetId?: Id; limit?: number }): Promise<AuditSummary[]>;
   getAudit(input: IdInput): Promise<AuditDetail>;
   getAttackResults(input: IdInput): Promise<AttackResultInfo[]>;

@@ -8,6 +8,7 @@ import {
 } from '../../src/main/store/migrate';
 import { migrations } from '../../src/main/store/migrations/index';
 
+const LATEST = migrations[migrations.length - 1].version;
 const upTo = (v: number) => migrations.filter((m) => m.version <= v);
 
 function freshDb(version: number): Database.Database {
@@ -71,14 +72,14 @@ describe('migration list', () => {
     db.pragma('user_version = 99');
     expect(() => migrate(db, migrations, 'test.sqlite')).toThrow(SchemaVersionError);
     expect(() => migrate(db, migrations, 'test.sqlite')).toThrow(
-      /test.sqlite has schema version 99, newer than this app knows \(4\)/,
+      new RegExp(`test.sqlite has schema version 99, newer than this app knows \\(${LATEST}\\)`),
     );
   });
 
   it('runs pending migrations in one transaction: a failing one leaves nothing behind', () => {
     const db = new Database(':memory:');
     const failing: Migration = {
-      version: 5,
+      version: LATEST + 1,
       name: 'broken',
       up: (d) => d.exec('CREATE TABLE half (x INTEGER) STRICT; SELECT * FROM no_such_table;'),
     };
@@ -89,9 +90,9 @@ describe('migration list', () => {
 
   it('is idempotent: a second run applies nothing', () => {
     const db = new Database(':memory:');
-    expect(migrate(db, migrations)).toEqual([1, 2, 3, 4]);
+    expect(migrate(db, migrations)).toEqual(migrations.map((m) => m.version));
     expect(migrate(db, migrations)).toEqual([]);
-    expect(schemaVersion(db)).toBe(4);
+    expect(schemaVersion(db)).toBe(LATEST);
   });
 });
 
@@ -201,7 +202,7 @@ describe('v4 reports and jobs', () => {
     insertDataset(db, 'd1');
     insertAudit(db, 'a1');
     migrate(db, migrations);
-    expect(schemaVersion(db)).toBe(4);
+    expect(schemaVersion(db)).toBe(LATEST);
     db.prepare(
       `INSERT INTO reports VALUES ('p1', 'pdf', NULL, '/r/p1.pdf', 100, 'ff', 'now')`,
     ).run();
@@ -219,5 +220,29 @@ describe('v4 reports and jobs', () => {
     expect(db.prepare('SELECT COUNT(*) AS n FROM job_events').get()).toEqual({ n: 0 });
     db.prepare(`DELETE FROM audits`).run();
     expect(db.prepare('SELECT COUNT(*) AS n FROM report_audits').get()).toEqual({ n: 0 });
+  });
+});
+
+describe('v5 leases and the audit batch journal', () => {
+  it('keeps one lease per target and journal rows that go with their audit', () => {
+    const db = freshDb(4);
+    insertModel(db, 'm1');
+    insertDataset(db, 'd1');
+    insertAudit(db, 'a1');
+    migrate(db, migrations);
+    const lease = db.prepare(
+      `INSERT INTO leases (target_id, job_id, pid, host, acquired_at, heartbeat_at)
+       VALUES ('a1', ?, 1, 'h', 'now', 'now')`,
+    );
+    lease.run('j1');
+    expect(() => lease.run('j2')).toThrow(/UNIQUE constraint failed/);
+    const batch = db.prepare(
+      `INSERT INTO audit_batches (audit_id, phase, batch, record) VALUES (?, 0, 0, '{}')`,
+    );
+    batch.run('a1');
+    expect(() => batch.run('a1')).toThrow(/UNIQUE constraint failed/);
+    expect(() => batch.run('zz')).toThrow(/FOREIGN KEY/);
+    db.prepare(`DELETE FROM audits`).run();
+    expect(db.prepare('SELECT COUNT(*) AS n FROM audit_batches').get()).toEqual({ n: 0 });
   });
 });

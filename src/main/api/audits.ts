@@ -21,6 +21,7 @@ import { resolveSuite } from '../engine/audit/suites';
 import type { AuditJobParams } from '../jobs/audit-job';
 import type { JobRunner } from '../jobs/runner';
 import type { Store } from '../store/index';
+import { leaseHolderMessage } from '../jobs/lease';
 import { ApiError } from './errors';
 import type { Library } from './library';
 
@@ -126,20 +127,64 @@ export class AuditService {
       setup,
       workers,
       datasetSha256: dataset.sha256,
+      modelSha256: model.sha256,
     };
-    const job = await this.runner.start('audit', params, { targetId: audit.id });
-    // A process that dies (or is killed) cannot mark its own audit: do it here.
+    const job = await this.launch(params, true);
+    return { jobId: job.jobId, kind: 'audit', targetId: audit.id, gradientEvaluations };
+  }
+
+  /**
+   * Continue an interrupted, failed or cancelled audit: the batches it finished are kept (its
+   * journal), the rest run with the same seeds, so the outcomes are those of an audit that ran
+   * through.
+   */
+  async resume(auditId: string): Promise<JobRef> {
+    const audit = this.store.audits.get(auditId);
+    const holder = this.store.leases.holder(auditId);
+    if (holder) throw new ApiError('conflict', leaseHolderMessage(`audit ${auditId}`, holder));
+    if (audit.status === 'done')
+      throw new ApiError('conflict', `audit ${auditId} has already finished`);
+    if (this.runner.activeJobs().some((j) => j.targetId === auditId))
+      throw new ApiError('conflict', `audit ${auditId} is already running`);
+    const last = this.store.jobs.latestFor(auditId);
+    if (!last) throw new ApiError('not-found', `audit ${auditId} has no job to resume`);
+    const params = last.params as AuditJobParams;
+    this.store.audits.reopen(auditId);
+    const job = await this.launch({ ...params, dbPath: this.store.path }, false);
+    return { jobId: job.jobId, kind: 'audit', targetId: auditId };
+  }
+
+  /** `fresh`: a new audit, whose rows go again if its job refuses the input before any batch. */
+  private async launch(params: AuditJobParams, fresh: boolean) {
+    const auditId = params.auditId;
+    const job = await this.runner.start('audit', params, { targetId: auditId });
+    // A process that dies (or is killed) cannot mark its own audit: do it here, unless another
+    // live job holds the audit (this one was refused its lease and changed nothing).
     job.done.catch((err: Error) => {
-      const row = this.store.audits.find(audit.id);
+      const holder = this.store.leases.holder(auditId);
+      if (holder && holder.jobId !== job.jobId) return;
+      const rejected =
+        fresh &&
+        (err as { userError?: boolean }).userError === true &&
+        this.store.auditBatches.count(auditId) === 0;
+      if (rejected) {
+        // Checks the job made before its first batch refused the input: no trace is left.
+        this.store.transaction(() => {
+          this.store.audits.remove(auditId);
+          this.store.jobs.remove(job.jobId);
+        });
+        return;
+      }
+      const row = this.store.audits.find(auditId);
       if (row && (row.status === 'queued' || row.status === 'running')) {
-        this.store.audits.finish(audit.id, {
+        this.store.audits.finish(auditId, {
           status: err.name === 'JobCancelledError' ? 'cancelled' : 'failed',
           durationMs: Date.now() - Date.parse(row.createdAt),
           error: err.message,
         });
       }
     });
-    return { jobId: job.jobId, kind: 'audit', targetId: audit.id, gradientEvaluations };
+    return job;
   }
 
   async cancel(auditId: string): Promise<void> {

@@ -26,6 +26,7 @@ import { initBackend, type BackendReport } from '../engine/runtime/backend';
 import { REFERENCE_EPOCHS, REFERENCE_KNOTS, scaleKnots } from '../engine/training/schedule';
 import { JobRunner } from '../jobs/runner';
 import { openStore, type Store } from '../store/index';
+import { processAlive } from '../store/leases';
 import { appRoot, databasePath, dmatHome } from '../store/paths';
 import { AuditService } from './audits';
 import { ApiError, asApiError, notAvailable } from './errors';
@@ -115,16 +116,6 @@ function trainingDefaults(
     validationSamples: 500,
     seed: 0,
   };
-}
-
-function processAlive(pid: number | null): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -273,6 +264,7 @@ export function createApi(opts: ApiOptions = {}): DmatApiHandle {
 
     startAudit: (input) => audits.start(input),
     cancelAudit: ({ id }) => audits.cancel(id),
+    resumeAudit: ({ id }) => audits.resume(id),
     async listAudits(input) {
       return audits.list(input);
     },

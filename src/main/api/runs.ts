@@ -20,6 +20,7 @@ import type {
 import { JOB_HANDLERS } from '../jobs/handlers';
 import type { JobRunner } from '../jobs/runner';
 import type { Store } from '../store/index';
+import { leaseHolderMessage } from '../jobs/lease';
 import { ApiError, notAvailable } from './errors';
 import type { Library } from './library';
 
@@ -58,6 +59,9 @@ export class RunService {
     };
     const job = await this.runner.start('train', params, { targetId: runId });
     job.done.catch((err: Error) => {
+      // Refused its lease (another live job trains this run): it changed nothing, nor do we.
+      const holder = this.store.leases.holder(runId);
+      if (holder && holder.jobId !== job.jobId) return;
       const run = this.store.runs.find(runId);
       if (run && (run.status === 'running' || run.status === 'queued')) {
         this.store.runs.update(runId, {
@@ -83,6 +87,8 @@ export class RunService {
 
   async resume(runId: string): Promise<JobRef> {
     const run = this.store.runs.get(runId);
+    const holder = this.store.leases.holder(runId);
+    if (holder) throw new ApiError('conflict', leaseHolderMessage(`run ${runId}`, holder));
     if (run.status === 'done')
       throw new ApiError('conflict', `run "${runId}" has already finished`);
     if (this.runner.activeJobs().some((j) => j.targetId === runId)) {

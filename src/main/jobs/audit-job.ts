@@ -1,7 +1,10 @@
 /**
  * Job kind "audit": runs a stored audit (in this process, or split over `workers` audit-part
  * processes whose outcomes merge exactly), runs the trust checks, and writes every result to
- * the store in one transaction. A failure or cancellation is written to the audit row too.
+ * the store in one transaction. It holds the audit's lease while it runs; every finished batch
+ * is journalled, so an interrupted or cancelled audit resumes (`resume: true`) where it stopped.
+ * A failure, a cancellation or the death of the process that started it is written to the audit
+ * row too.
  */
 import { createHash } from 'node:crypto';
 import { runAuditChecks } from '../engine/audit/checks';
@@ -13,12 +16,15 @@ import {
   partIndices,
   partitionBatches,
   runAuditPart,
+  AuditInputError,
   type AuditPart,
 } from '../engine/audit/run-audit';
 import { summariseAudit } from '../engine/audit/summarise';
 import { appVersion } from '../engine/report/app-version';
 import { initBackend } from '../engine/runtime/backend';
-import { openStore } from '../store/index';
+import { openStore, type Store } from '../store/index';
+import { storeJournal } from './audit-journal';
+import { parentGone, withLease } from './lease';
 import type { JobHandler } from './messages';
 import { JobRunner } from './runner';
 
@@ -28,6 +34,8 @@ export interface AuditJobParams {
   setup: AuditSetup;
   workers: number;
   datasetSha256?: string;
+  /** The model's checksum when the audit was started: a resumed audit refuses a changed model. */
+  modelSha256?: string;
 }
 
 export interface AuditJobResult {
@@ -37,6 +45,7 @@ export interface AuditJobResult {
 }
 
 async function runParts(
+  store: Store,
   prepared: PreparedAudit,
   params: AuditJobParams,
   ctx: Parameters<JobHandler<AuditJobParams>>[0],
@@ -52,6 +61,7 @@ async function runParts(
     return [
       await runAuditPart(plan, models, {
         signal: ctx.signal,
+        journal: storeJournal(store, params.auditId),
         onProgress: (p) => ctx.progress(tracker.update(0, p)),
       }),
     ];
@@ -61,7 +71,7 @@ async function runParts(
     ranges.map((range, k) =>
       runner.start<AuditPart>(
         'audit-part',
-        { setup: params.setup, range },
+        { setup: params.setup, range, dbPath: params.dbPath, auditId: params.auditId },
         { onDetail: (d) => ctx.progress(tracker.update(k, d as PartProgress)) },
       ),
     ),
@@ -79,15 +89,37 @@ async function runParts(
 }
 
 export const auditJob: JobHandler<AuditJobParams, AuditJobResult> = async (ctx) => {
-  const { auditId, dbPath, setup } = ctx.params;
-  const store = openStore(dbPath);
+  const store = openStore(ctx.params.dbPath);
+  try {
+    return await withLease(
+      store,
+      ctx.params.auditId,
+      ctx.jobId,
+      `audit ${ctx.params.auditId}`,
+      () => runAudit(store, ctx),
+    );
+  } finally {
+    store.close();
+  }
+};
+
+async function runAudit(
+  store: Store,
+  ctx: Parameters<JobHandler<AuditJobParams>>[0],
+): Promise<AuditJobResult> {
+  const { auditId, setup } = ctx.params;
   const t0 = performance.now();
   let prepared: PreparedAudit | undefined;
   try {
     const backend = await initBackend();
     store.audits.markRunning(auditId, backend.backend);
     prepared = await prepareAudit(setup);
-    const parts = await runParts(prepared, ctx.params, ctx);
+    if (ctx.params.modelSha256 && prepared.modelSha256 !== ctx.params.modelSha256) {
+      throw new AuditInputError(
+        `${setup.modelPath}: the model's files changed since audit ${auditId} started (sha256 ${ctx.params.modelSha256.slice(0, 12)}… then, ${prepared.modelSha256.slice(0, 12)}… now); start a new audit`,
+      );
+    }
+    const parts = await runParts(store, prepared, ctx.params, ctx);
     const durationMs = performance.now() - t0;
     const results = summariseAudit(prepared.plan.suite, parts, {
       galleryPerAttack: setup.galleryPerAttack,
@@ -124,14 +156,23 @@ export const auditJob: JobHandler<AuditJobParams, AuditJobResult> = async (ctx) 
       worstCaseAccuracy: results.worstCaseAccuracy,
     };
   } catch (err) {
-    store.audits.finish(auditId, {
-      status: ctx.signal.aborted ? 'cancelled' : 'failed',
-      durationMs: performance.now() - t0,
-      error: ctx.signal.aborted ? 'cancelled' : (err as Error).message,
-    });
+    const durationMs = performance.now() - t0;
+    if (parentGone(ctx.signal)) {
+      // Nobody is left to record this: write the audit and its job row together.
+      const why = `interrupted: the process that started it ended; finished batches are kept (dmat audit --resume ${auditId})`;
+      store.transaction(() => {
+        store.audits.finish(auditId, { status: 'failed', durationMs, error: why });
+        store.jobs.finish(ctx.jobId, 'failed', why);
+      });
+    } else {
+      store.audits.finish(auditId, {
+        status: ctx.signal.aborted ? 'cancelled' : 'failed',
+        durationMs,
+        error: ctx.signal.aborted ? 'cancelled' : (err as Error).message,
+      });
+    }
     throw err;
   } finally {
     prepared?.dispose();
-    store.close();
   }
-};
+}

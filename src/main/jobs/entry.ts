@@ -5,6 +5,7 @@
  */
 import { environmentProblem } from '../engine/files/environment';
 import { JOB_HANDLERS } from './handlers';
+import { PARENT_GONE } from './lease';
 import { isUserError, type ChildMessage, type JobContext } from './messages';
 import { parentPort } from './process-adapter';
 
@@ -59,10 +60,18 @@ port.onMessage(async (msg) => {
   }
 });
 
-// An orphaned job (its parent died) stops instead of computing for nobody.
-process.on('disconnect', () => {
-  abort.abort();
-  setTimeout(() => process.exit(1), 2000).unref();
-});
+// An orphaned job (its parent died) stops instead of computing for nobody; its handler records
+// the interruption itself (nobody else will), so job, audit and run rows agree.
+function onParentGone(): void {
+  if (abort.signal.aborted) return;
+  abort.abort(PARENT_GONE);
+  setTimeout(() => process.exit(1), 10_000).unref();
+}
+process.on('disconnect', onParentGone);
+// Electron's utility processes have no IPC disconnect: notice the parent's death by re-parenting.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) onParentGone();
+}, 2000).unref();
 
 port.send({ type: 'ready' });

@@ -20,7 +20,8 @@ import { loadSplit, openDataset } from '../engine/training/dataset';
 import { classifierFor } from '../engine/training/model-setup';
 import { METHODS } from '../engine/training/methods/index';
 import { itersPerEpoch, train, type EpochMetrics } from '../engine/training/train';
-import { openStore } from '../store/index';
+import { openStore, type Store } from '../store/index';
+import { parentGone, withLease } from './lease';
 import type { JobHandler } from './messages';
 
 export interface TrainJobResult {
@@ -46,8 +47,31 @@ function epochPoints(m: EpochMetrics): MetricPoint[] {
 }
 
 export const trainJob: JobHandler<TrainJobParams, TrainJobResult> = async (ctx) => {
-  const { runId, dbPath, home, datasetPath, initModelPath, resume } = ctx.params;
-  const store = openStore(dbPath);
+  const store = openStore(ctx.params.dbPath);
+  try {
+    // Under the run's lease: a second `resume` of a run still training is refused unchanged.
+    return await withLease(store, ctx.params.runId, ctx.jobId, `run ${ctx.params.runId}`, () =>
+      trainRun(store, ctx),
+    );
+  } finally {
+    store.close();
+  }
+};
+
+/** Nobody is left to record it: the run and its job row say the same, together. */
+function recordInterruption(store: Store, runId: string, jobId: string): void {
+  const why = `interrupted: the process that started it ended; resume it with dmat resume ${runId}`;
+  store.transaction(() => {
+    store.runs.update(runId, { status: 'failed', error: why, finished: true });
+    store.jobs.finish(jobId, 'failed', why);
+  });
+}
+
+async function trainRun(
+  store: Store,
+  ctx: Parameters<JobHandler<TrainJobParams, TrainJobResult>>[0],
+): Promise<TrainJobResult> {
+  const { runId, home, datasetPath, initModelPath, resume } = ctx.params;
   try {
     const backend = await initBackend();
     const run = store.runs.get(runId);
@@ -172,7 +196,8 @@ export const trainJob: JobHandler<TrainJobParams, TrainJobResult> = async (ctx) 
     );
 
     if (result.cancelled) {
-      store.runs.update(runId, { status: 'cancelled', error: null });
+      if (parentGone(ctx.signal)) recordInterruption(store, runId, ctx.jobId);
+      else store.runs.update(runId, { status: 'cancelled', error: null });
       classifier.dispose();
       return { runId, modelId: null, cancelled: true, epochs: result.epochs, lastMetrics };
     }
@@ -199,13 +224,15 @@ export const trainJob: JobHandler<TrainJobParams, TrainJobResult> = async (ctx) 
     store.runs.update(runId, { status: 'done', modelId: model.id, finished: true });
     return { runId, modelId: model.id, cancelled: false, epochs: result.epochs, lastMetrics };
   } catch (err) {
-    store.runs.update(runId, {
-      status: ctx.signal.aborted ? 'cancelled' : 'failed',
-      error: ctx.signal.aborted ? null : (err as Error).message,
-      finished: !ctx.signal.aborted,
-    });
+    if (parentGone(ctx.signal)) {
+      recordInterruption(store, runId, ctx.jobId);
+    } else {
+      store.runs.update(runId, {
+        status: ctx.signal.aborted ? 'cancelled' : 'failed',
+        error: ctx.signal.aborted ? null : (err as Error).message,
+        finished: !ctx.signal.aborted,
+      });
+    }
     throw err;
-  } finally {
-    store.close();
   }
-};
+}

@@ -133,6 +133,12 @@ export function auditsTable(db: Db) {
         }) as AuditRow[];
       return rows.map(fromRow);
     },
+    /** An interrupted or cancelled audit, queued again to resume. */
+    reopen(id: string): void {
+      db.prepare(
+        `UPDATE audits SET status = 'queued', error = NULL, finished_at = NULL WHERE id = ?`,
+      ).run(id);
+    },
     markRunning(id: string, backend: string): void {
       db.prepare(`UPDATE audits SET status = 'running', backend = ? WHERE id = ?`).run(backend, id);
     },

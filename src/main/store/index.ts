@@ -8,6 +8,7 @@ import { EnvironmentError, environmentProblem } from '../engine/files/environmen
 import type { AttackResultInfo, AuditDetail, SanityFlag, SweepCurve } from '../../shared/api';
 import type { AuditOutcomes } from '../engine/audit/outcomes';
 import { attackResultsTable } from './attack-results';
+import { auditBatchesTable } from './audit-batches';
 import { auditsTable } from './audits';
 import { checkpointsTable } from './checkpoints';
 import { openDatabase, type Db } from './database';
@@ -15,6 +16,7 @@ import { datasetsTable } from './datasets';
 import { galleryTable, type GalleryImageRecord } from './gallery';
 import { historyView } from './history';
 import { jobsTable } from './jobs';
+import { leasesTable } from './leases';
 import { schemaVersion } from './migrate';
 import { modelsTable } from './models';
 import { databasePath } from './paths';
@@ -51,6 +53,8 @@ export class Store {
   readonly checkpoints;
   readonly reports;
   readonly jobs;
+  readonly leases;
+  readonly auditBatches;
   readonly history;
 
   constructor(
@@ -70,6 +74,8 @@ export class Store {
     this.checkpoints = checkpointsTable(db);
     this.reports = reportsTable(db);
     this.jobs = jobsTable(db);
+    this.leases = leasesTable(db);
+    this.auditBatches = auditBatchesTable(db);
     this.history = historyView(db);
   }
 
@@ -90,6 +96,8 @@ export class Store {
       for (const g of r.gallery ?? []) this.gallery.insert(auditId, g);
       for (const f of r.sanityFlags ?? []) this.sanityFlags.insert(auditId, f);
       for (const c of r.curves ?? []) this.sweeps.insert(auditId, c);
+      // Any earlier (partial) results go; the journal is no longer needed once results are in.
+      this.auditBatches.clear(auditId);
       this.audits.finish(auditId, {
         status: 'done',
         standardAccuracy: r.standardAccuracy,

@@ -59,10 +59,22 @@ export function jobsTable(db: Db) {
         .all({ active: active === undefined ? null : active ? 1 : 0 }) as JobRow[];
       return rows.map(fromRow);
     },
+    /** The most recent job that wrote `targetId`, with its parameters. */
+    latestFor(targetId: string): { job: JobInfo; params: unknown } | undefined {
+      const r = db
+        .prepare(
+          'SELECT * FROM jobs WHERE target_id = ? ORDER BY started_at DESC, rowid DESC LIMIT 1',
+        )
+        .get(targetId) as JobRow | undefined;
+      return r && { job: fromRow(r), params: fromJson<unknown>(r.params, {}) };
+    },
     pid(id: string): number | null {
       const r = db.prepare('SELECT pid FROM jobs WHERE id = ?').get(id) as
         { pid: number | null } | undefined;
       return r?.pid ?? null;
+    },
+    remove(id: string): void {
+      db.prepare('DELETE FROM jobs WHERE id = ?').run(id);
     },
     setRunning(id: string, pid: number | null): void {
       db.prepare(`UPDATE jobs SET status = 'running', pid = ? WHERE id = ?`).run(pid, id);

@@ -8,14 +8,19 @@ import { EXIT, UserError, type CliCommand } from '../command';
 import { numberFlag } from '../flags';
 import { createProgressDisplay } from '../progress';
 import { pct, renderTable } from '../table';
+import { formatCount } from '../../../shared/limits';
 
-const USAGE = `usage: dmat audit --model M --data D [--suite paper|quick|reliable|FILE.json] [options]
+const USAGE = `usage: dmat audit --model M --data D [--suite paper|quick|reliable|NAME|FILE.json] [options]
+       dmat audit --resume AUDIT_ID [--fail-under ACC] [--json]
 
 Runs every attack of the suite over the samples, stores per-attack accuracy, per-sample outcomes
 and the per-sample worst case in SQLite, and prints a table (budgets with their units).
   --model M          library id or name, or a model folder (registered on first use)
   --data D           library id or name, or a dataset folder
-  --suite S          built-in suite or a JSON suite file (default quick)
+  --suite S          built-in suite, a suite name (resources/suites, $DMAT_HOME/suites) or a
+                     JSON suite file (default quick)
+  --resume ID        continue an interrupted or cancelled audit from the batches it finished
+                     (same per-sample outcomes as an audit that ran through)
   --samples N        audit N class-balanced samples of the split (default: all)
   --split NAME       dataset split (default test)
   --images KIND      on-manifold (g(w), default when the data has latents) or natural (x)
@@ -26,7 +31,8 @@ and the per-sample worst case in SQLite, and prints a table (budgets with their 
   --gallery K        gallery examples kept per attack (default 4)
   --fail-under ACC   exit 1 when the worst-case accuracy is below ACC (0.4 or 40%)
   --json             print the stored audit as JSON on stdout
-Exit codes: 0 ok, 1 worst case below --fail-under, 2 bad input.`;
+Exit codes: 0 ok, 1 worst case below --fail-under, 2 bad input, 3 environment failed
+(disk, database, job process), 4 internal error. Ctrl+C cancels; --resume continues.`;
 
 /** "0.4", "40%" or "40" (percent when > 1) → fraction in [0,1]. */
 export function parseThreshold(v: string): number {
@@ -88,10 +94,11 @@ export const auditCommand: CliCommand = {
         gallery: { type: 'string' },
         'fail-under': { type: 'string' },
         json: { type: 'boolean', default: false },
+        resume: { type: 'string' },
       },
     });
-    if (!values.model) throw new UserError(`--model is required\n${USAGE}`);
-    if (!values.data) throw new UserError(`--data is required\n${USAGE}`);
+    if (!values.resume && !values.model) throw new UserError('--model is required');
+    if (!values.resume && !values.data) throw new UserError('--data is required');
     if (values.split !== 'test' && values.split !== 'train') {
       throw new UserError(`--split must be test or train, got "${values.split}"`);
     }
@@ -103,9 +110,9 @@ export const auditCommand: CliCommand = {
     const suiteArg = values.suite!;
     const isFile = suiteArg.endsWith('.json') || /[\\/]/.test(suiteArg);
     const input = {
-      modelId: values.model,
-      datasetId: values.data,
-      suite: isFile ? await readSuiteArg(suiteArg) : suiteArg,
+      modelId: values.model ?? '',
+      datasetId: values.data ?? '',
+      suite: isFile && !values.resume ? await readSuiteArg(suiteArg) : suiteArg,
       split: values.split as 'test' | 'train',
       images: values.images as 'on-manifold' | 'natural' | undefined,
       samples: numberFlag(values.samples, '--samples', { integer: true, min: 1 }),
@@ -119,7 +126,14 @@ export const auditCommand: CliCommand = {
     const display = createProgressDisplay('audit');
     let cancelled = false;
     try {
-      const ref = await api.startAudit(input);
+      const ref = values.resume
+        ? await api.resumeAudit({ id: values.resume })
+        : await api.startAudit(input);
+      if (ref.gradientEvaluations !== undefined) {
+        display.log(
+          `planned work: ${formatCount(ref.gradientEvaluations)} image-gradient evaluations (audit ${ref.targetId})`,
+        );
+      }
       const job = api.runner.get(ref.jobId)!;
       api.onJobEvent((e: JobEvent) => {
         if (e.jobId !== ref.jobId) return;

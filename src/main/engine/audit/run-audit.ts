@@ -17,6 +17,7 @@ import type { AuditOutcomes } from './outcomes';
 import type { AuditPhase, PartProgress } from './progress';
 import type { ResolvedSuite, ResolvedSuiteAttack } from './suites';
 import { galleryImage, GalleryPicker, type GalleryCandidate } from './gallery';
+import type { AttackRecord, BatchJournal } from './journal';
 
 export interface AuditPlan {
   dataset: Dataset;
@@ -168,8 +169,11 @@ export async function runAuditPart(
     range?: [number, number];
     onProgress?: (p: PartProgress) => void;
     signal?: AbortSignal;
+    /** Finished batches are read from it instead of recomputed, new ones written to it. */
+    journal?: BatchJournal;
   } = {},
 ): Promise<AuditPart> {
+  const journal = opts.journal;
   const { needLatent } = checkPlan(plan, models);
   const range = opts.range ?? [0, batchCount(plan)];
   const indices = partIndices(plan, range);
@@ -192,22 +196,37 @@ export async function runAuditPart(
   // Clean pass: labels and clean predictions.
   const labels: number[] = [];
   const cleanPredicted: number[] = [];
-  let t0 = performance.now();
+  let cleanTimeMs = 0;
+  let t0: number;
+  let batchNo = range[0];
   for (const b of iterate()) {
     try {
       check();
-      const pred = tf.tidy(() =>
-        tf.argMax(models.classifier.logits(cleanImages(b), { training: false }), 1),
-      );
-      cleanPredicted.push(...(await pred.data()));
-      pred.dispose();
-      labels.push(...(await b.y.data()));
+      let rec = journal?.get(0, batchNo);
+      if (rec?.kind !== 'clean') {
+        t0 = performance.now();
+        const pred = tf.tidy(() =>
+          tf.argMax(models.classifier.logits(cleanImages(b), { training: false }), 1),
+        );
+        const predicted = Array.from(await pred.data());
+        pred.dispose();
+        rec = {
+          kind: 'clean',
+          labels: Array.from(await b.y.data()),
+          predicted,
+          timeMs: performance.now() - t0,
+        };
+        journal?.put(0, batchNo, rec);
+      }
+      cleanPredicted.push(...rec.predicted);
+      labels.push(...rec.labels);
+      cleanTimeMs += rec.timeMs;
     } finally {
       disposeBatch(b);
     }
+    batchNo++;
     opts.onProgress?.({ phase: 0, samplesDone: labels.length });
   }
-  const cleanTimeMs = performance.now() - t0;
   const cleanCorrect = labels.map((y, i) => cleanPredicted[i] === y);
 
   const attackBatch = (a: ResolvedSuiteAttack, b: Batch): AttackBatch =>
@@ -223,6 +242,61 @@ export async function runAuditPart(
   const tallies: AttackTally[] = [];
   const picker = new GalleryPicker(plan.galleryPerAttack);
 
+  /** One attack on one batch: predictions, norms and the gallery images the picker wants. */
+  const attackOneBatch = async (
+    a: ResolvedSuiteAttack,
+    ai: number,
+    b: Batch,
+    offset: number,
+    batchNo: number,
+  ): Promise<AttackRecord> => {
+    const start = performance.now();
+    const res = await a.attack.attack(ctx, attackBatch(a, b), a.budget, {
+      ...a.options,
+      seed: seedFor(plan.seed, ai + 1, batchNo),
+    });
+    try {
+      const fooled = (i: number) =>
+        cleanCorrect[offset + i] && res.predicted[i] !== labels[offset + i];
+      const wanted = picker.wanted(
+        a.key,
+        b.indices.map((index, i) => ({ index, fooled: fooled(i) })),
+      );
+      const gallery: GalleryCandidate[] = [];
+      if (wanted.length > 0) {
+        const clean = attackBatch(a, b).x;
+        const [cx, ax] = await Promise.all([clean.data(), res.xAdv.data()]);
+        const [, h, w, c] = clean.shape;
+        const size = h * w * c;
+        for (const i of wanted) {
+          const g = galleryImage({
+            attackKey: a.key,
+            sampleIndex: b.indices[i],
+            label: labels[offset + i],
+            cleanPredicted: cleanPredicted[offset + i],
+            adversarialPredicted: res.predicted[i],
+            perturbationNorm: res.perturbationNorm[i],
+            fooled: fooled(i),
+            clean: cx.subarray(i * size, (i + 1) * size),
+            adversarial: ax.subarray(i * size, (i + 1) * size),
+            shape: [h, w, c],
+          });
+          picker.add(g);
+          gallery.push(g);
+        }
+      }
+      return {
+        kind: 'attack',
+        predicted: [...res.predicted],
+        perturbationNorm: [...res.perturbationNorm],
+        timeMs: performance.now() - start,
+        gallery,
+      };
+    } finally {
+      tf.dispose([res.xAdv, ...(res.wAdv ? [res.wAdv] : [])]);
+    }
+  };
+
   for (const [ai, a] of plan.suite.attacks.entries()) {
     const col = {
       key: a.key,
@@ -230,56 +304,36 @@ export async function runAuditPart(
       predicted: [] as number[],
       perturbationNorm: [] as number[],
     };
-    t0 = performance.now();
-    let batchNo = range[0];
+    let timeMs = 0;
+    batchNo = range[0];
     for (const b of iterate()) {
       try {
         check();
-        const res = await a.attack.attack(ctx, attackBatch(a, b), a.budget, {
-          ...a.options,
-          seed: seedFor(plan.seed, ai + 1, batchNo),
-        });
-        try {
-          const offset = col.predicted.length;
-          res.predicted.forEach((p, i) => {
-            col.predicted.push(p);
-            // Robust = right without the attack and under it (AutoAttack's convention): an
-            // attack never counts as repairing a misclassified sample, so robust ≤ clean.
-            col.correct.push(cleanCorrect[offset + i] && p === labels[offset + i]);
-            col.perturbationNorm.push(res.perturbationNorm[i]);
-          });
-          const wanted = picker.wanted(
+        const offset = col.predicted.length;
+        let rec = journal?.get(1 + ai, batchNo);
+        if (rec?.kind === 'attack') {
+          // Replay the picker's choices so later batches pick as an uninterrupted run would.
+          picker.wanted(
             a.key,
             b.indices.map((index, i) => ({
               index,
-              fooled: cleanCorrect[offset + i] && !col.correct[offset + i],
+              fooled: cleanCorrect[offset + i] && rec!.predicted[i] !== labels[offset + i],
             })),
           );
-          if (wanted.length > 0) {
-            const clean = attackBatch(a, b).x;
-            const [cx, ax] = await Promise.all([clean.data(), res.xAdv.data()]);
-            const [, h, w, c] = clean.shape;
-            const size = h * w * c;
-            for (const i of wanted) {
-              picker.add(
-                galleryImage({
-                  attackKey: a.key,
-                  sampleIndex: b.indices[i],
-                  label: labels[offset + i],
-                  cleanPredicted: cleanPredicted[offset + i],
-                  adversarialPredicted: res.predicted[i],
-                  perturbationNorm: res.perturbationNorm[i],
-                  fooled: cleanCorrect[offset + i] && !col.correct[offset + i],
-                  clean: cx.subarray(i * size, (i + 1) * size),
-                  adversarial: ax.subarray(i * size, (i + 1) * size),
-                  shape: [h, w, c],
-                }),
-              );
-            }
-          }
-        } finally {
-          tf.dispose([res.xAdv, ...(res.wAdv ? [res.wAdv] : [])]);
+          for (const c of (rec as AttackRecord).gallery) picker.add(c);
+        } else {
+          rec = await attackOneBatch(a, ai, b, offset, batchNo);
+          journal?.put(1 + ai, batchNo, rec);
         }
+        const r = rec as AttackRecord;
+        r.predicted.forEach((p, i) => {
+          col.predicted.push(p);
+          // Robust = right without the attack and under it (AutoAttack's convention): an
+          // attack never counts as repairing a misclassified sample, so robust ≤ clean.
+          col.correct.push(cleanCorrect[offset + i] && p === labels[offset + i]);
+          col.perturbationNorm.push(r.perturbationNorm[i]);
+        });
+        timeMs += r.timeMs;
       } finally {
         disposeBatch(b);
       }
@@ -289,7 +343,7 @@ export async function runAuditPart(
     outcomes.attacks.push(col);
     tallies.push({
       key: a.key,
-      timeMs: performance.now() - t0,
+      timeMs,
       correct: col.correct.filter(Boolean).length,
       total: n,
       normSum: col.perturbationNorm.reduce((s, v) => s + v, 0),
@@ -307,6 +361,10 @@ export async function runAuditPart(
     cleanCorrect,
     (phase, done) =>
       opts.onProgress?.({ phase: 1 + plan.suite.attacks.length + phase, samplesDone: done }),
+    journal && {
+      get: (phase, batch) => journal.get(1 + plan.suite.attacks.length + phase, batch),
+      put: (phase, batch, r) => journal.put(1 + plan.suite.attacks.length + phase, batch, r),
+    },
   );
   return { outcomes, attacks: tallies, sweeps, gallery: picker.all(), cleanTimeMs };
 }
@@ -342,6 +400,7 @@ async function runSweeps(
   check: () => void,
   cleanCorrect: readonly boolean[],
   progress: (phase: number, done: number) => void,
+  journal?: BatchJournal,
 ): Promise<SweepTally[]> {
   const out: SweepTally[] = [];
   let phase = 0;
@@ -360,13 +419,20 @@ async function runSweeps(
       for (const b of iterate()) {
         try {
           check();
-          const predicted =
-            eps > 0
-              ? await attackedPredictions(ctx, base, attackBatch(base, b), budget, {
-                  ...base.options,
-                  seed: seedFor(plan.seed, 10_000 + 100 * si + ei, batchNo),
-                })
-              : await cleanPredictions(ctx, attackBatch(base, b).x);
+          let rec = journal?.get(phase, batchNo);
+          if (rec?.kind !== 'sweep') {
+            const start = performance.now();
+            const computed =
+              eps > 0
+                ? await attackedPredictions(ctx, base, attackBatch(base, b), budget, {
+                    ...base.options,
+                    seed: seedFor(plan.seed, 10_000 + 100 * si + ei, batchNo),
+                  })
+                : await cleanPredictions(ctx, attackBatch(base, b).x);
+            rec = { kind: 'sweep', predicted: computed, timeMs: performance.now() - start };
+            journal?.put(phase, batchNo, rec);
+          }
+          const predicted = rec.predicted;
           const y = await b.y.data();
           predicted.forEach((p, i) => (correct += cleanCorrect[total + i] && p === y[i] ? 1 : 0));
           total += predicted.length;
