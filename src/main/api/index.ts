@@ -131,18 +131,44 @@ export function reapInterruptedJobs(store: Store): number {
     if (pid === null && Date.now() - Date.parse(job.startedAt) < 120_000) continue;
     if (processAlive(pid)) continue;
     const why = 'interrupted: the job process ended without reporting (app closed or killed)';
-    store.jobs.finish(job.jobId, 'failed', why);
-    if (job.kind === 'audit') {
-      const a = store.audits.find(job.targetId);
-      if (a && (a.status === 'running' || a.status === 'queued')) {
-        store.audits.finish(a.id, { status: 'failed', durationMs: 0, error: why });
+    const target =
+      job.kind === 'audit'
+        ? store.audits.find(job.targetId)
+        : job.kind === 'train'
+          ? store.runs.find(job.targetId)
+          : undefined;
+    // Adopt the job: its row ends as its audit or run did, or both end failed together.
+    store.transaction(() => {
+      if (target?.status === 'done' || target?.status === 'cancelled') {
+        store.jobs.finish(job.jobId, target.status);
+        return;
       }
-    } else if (job.kind === 'train') {
-      const r = store.runs.find(job.targetId);
-      if (r && (r.status === 'running' || r.status === 'queued')) {
-        store.runs.update(r.id, { status: 'failed', error: `${why}; resume it with dmat resume` });
+      store.jobs.finish(
+        job.jobId,
+        'failed',
+        target?.status === 'failed' ? (target.error ?? why) : why,
+      );
+      if (
+        job.kind === 'audit' &&
+        target &&
+        (target.status === 'running' || target.status === 'queued')
+      ) {
+        store.audits.finish(target.id, {
+          status: 'failed',
+          durationMs: 0,
+          error: `${why}; resume it with dmat audit --resume ${target.id}`,
+        });
+      } else if (
+        job.kind === 'train' &&
+        target &&
+        (target.status === 'running' || target.status === 'queued')
+      ) {
+        store.runs.update(target.id, {
+          status: 'failed',
+          error: `${why}; resume it with dmat resume ${target.id}`,
+        });
       }
-    }
+    });
     reaped++;
   }
   return reaped;

@@ -2,7 +2,7 @@
 import type { JobRef, TrainingConfig } from '../../../shared/api';
 import type { DmatApiHandle } from '../../api/index';
 import { describeBudget } from '../../engine/attacks/presets';
-import { EXIT, UserError } from '../command';
+import { EXIT } from '../command';
 import { progressBar } from '../commands/progressBar';
 
 const pct = (v: number | undefined) => (v === undefined ? '–' : `${(100 * v).toFixed(1)} %`);
@@ -57,7 +57,10 @@ export async function followRun(
       console.log(`run ${runId} cancelled; continue it with: dmat resume ${runId}`);
       return EXIT.gateFailed;
     }
-    throw new UserError(`run ${runId} failed: ${(err as Error).message}`);
+    // Keep the failure's kind (input, environment, conflict): only the words gain the run id.
+    const e = err as Error;
+    if (!e.message.includes(runId)) e.message = `run ${runId} failed: ${e.message}`;
+    throw e;
   } finally {
     off();
     process.off('SIGINT', stop);
