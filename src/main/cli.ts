@@ -33,7 +33,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const fail = (err: unknown): number => {
     const { code, line } = describeFailure(err);
-    const hint = code === EXIT.badInput && /option|argument|--\w+ needs/.test(line);
+    const hint = code === EXIT.badInput && /^(unknown option|unexpected|--\S+ needs)/.test(line);
     console.error(`dmat ${name}: ${line}${hint ? ` (dmat ${name} --help lists the options)` : ''}`);
     if (debugEnabled() && err instanceof Error && err.stack) console.error(err.stack);
     return code;

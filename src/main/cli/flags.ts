@@ -2,16 +2,15 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserError } from './command';
 
-/** parseArgs with unknown or malformed flags reported as user errors. */
+/**
+ * parseArgs, strict. Its errors keep their codes, which the CLI's failure handling
+ * (cli/failure.ts) rewrites into one line in the product's words.
+ */
 export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(
   argv: string[],
   options: O,
 ) {
-  try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UserError((err as Error).message);
-  }
+  return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
 }
 
 /** A numeric flag, or undefined when absent; a clear error naming the flag otherwise. */

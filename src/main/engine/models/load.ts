@@ -56,9 +56,17 @@ async function loadTfModel(file: string): Promise<TfModel> {
     if (err instanceof ModelError) throw err;
     throw new ModelError(
       file,
-      `TensorFlow.js could not build the ${isGraph ? 'graph' : 'layers'} model: ${(err as Error).message}`,
+      `TensorFlow.js could not build the ${isGraph ? 'graph' : 'layers'} model: ${tfjsProblem((err as Error).message)}`,
     );
   }
+}
+
+/** A tfjs loading error in one line, in the product's words. */
+function tfjsProblem(message: string): string {
+  const unknown = /Unknown layer: (\S+?)\./.exec(message);
+  if (unknown)
+    return `unknown layer class "${unknown[1]}" (only TensorFlow.js's built-in layers load; a custom layer must be replaced before export)`;
+  return message.split('\n')[0];
 }
 
 async function openModel(pathOrFolder: string, verify: boolean) {
