@@ -61,6 +61,24 @@ describe('IPC handlers', () => {
     });
   });
 
+  it('refuses calls that name a file: a report target or a suite path never reach the API', async () => {
+    const calls = seen.length;
+    const report = await handlers.get(IPC.call('exportReport'))!(ours, {
+      auditIds: ['aud_1'],
+      format: 'pdf',
+      outPath: '/etc/cron.d/x.pdf',
+    });
+    expect(report).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+    expect((report as { error: { message: string } }).error.message).toMatch(/outPath/);
+    const suite = await handlers.get(IPC.call('startAudit'))!(ours, {
+      modelId: 'm1',
+      datasetId: 'd1',
+      suite: '/etc/shadow',
+    });
+    expect(suite).toMatchObject({ ok: false, error: { code: 'invalid-input', field: 'suite' } });
+    expect(seen).toHaveLength(calls);
+  });
+
   it('removes every handler again', () => {
     remove();
     expect(handlers.size).toBe(0);
