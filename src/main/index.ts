@@ -20,6 +20,7 @@ import {
   createAppProtocolHandler,
 } from './desktop/app-protocol';
 import { createExternalLinkOpener } from './desktop/external-links';
+import { isTrustedSender as isTrustedSenderFacts } from './desktop/trusted-sender';
 import { contentSecurityPolicy } from './web/csp';
 
 const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
@@ -50,12 +51,14 @@ function createWindow(): BrowserWindow {
 /** Only our window's top frame, showing our own renderer, may call the API. */
 function isTrustedSender(event: IpcMainInvokeEvent): boolean {
   const frame = event.senderFrame;
-  return (
-    mainWindow !== null &&
-    event.sender.id === mainWindow.webContents.id &&
-    frame !== null &&
-    frame === event.sender.mainFrame &&
-    isAppUrl(frame.url, appUrl)
+  return isTrustedSenderFacts(
+    {
+      senderId: event.sender.id,
+      windowId: mainWindow?.webContents.id ?? null,
+      isMainFrame: frame !== null && frame === event.sender.mainFrame,
+      frameUrl: frame?.url ?? null,
+    },
+    appUrl,
   );
 }
 
