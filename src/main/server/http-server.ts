@@ -115,7 +115,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return sendJson(res, 405, wireError('invalid-input', 'method not allowed'));
     }
-    void sendRendererFile(res, opts.rendererDir, url.pathname, RENDERER_HEADERS, policyFor(req))
+    void sendRendererFile(res, opts.rendererDir, url.pathname, policyFor(req))
       .then((sent) => {
         if (!sent) sendJson(res, 404, wireError('not-found', `no such file: ${url.pathname}`));
       })

@@ -14,7 +14,7 @@ export interface CspOptions {
   connect?: readonly string[];
   /**
    * Vite's dev server (`electron-vite dev`) injects <style> elements for hot reloading; only
-   * there are inline styles allowed. Never set for a built renderer.
+   * there are they allowed. Never set for a built renderer.
    */
   devServer?: boolean;
 }
