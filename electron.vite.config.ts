@@ -2,6 +2,7 @@
 import { defineConfig } from 'electron-vite';
 import vue from '@vitejs/plugin-vue';
 import { fileURLToPath } from 'node:url';
+import { cspMetaPlugin } from './src/main/web/csp-meta-plugin';
 
 const shared = fileURLToPath(new URL('./src/shared', import.meta.url));
 
@@ -37,7 +38,7 @@ export default defineConfig({
   renderer: {
     root: 'src/renderer',
     resolve: { alias: { '@shared': shared } },
-    plugins: [vue()],
+    plugins: [vue(), cspMetaPlugin()],
     build: {
       outDir: 'out/renderer',
       rollupOptions: { input: { index: 'src/renderer/index.html' } },

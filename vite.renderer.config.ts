@@ -5,11 +5,12 @@
 import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
 import { fileURLToPath } from 'node:url';
+import { cspMetaPlugin } from './src/main/web/csp-meta-plugin';
 
 export default defineConfig({
   root: fileURLToPath(new URL('./src/renderer', import.meta.url)),
   base: './',
-  plugins: [vue()],
+  plugins: [vue(), cspMetaPlugin()],
   resolve: { alias: { '@shared': fileURLToPath(new URL('./src/shared', import.meta.url)) } },
   build: {
     outDir: fileURLToPath(new URL('./out/renderer', import.meta.url)),

@@ -3,31 +3,6 @@
  * plain Node test can assert them. index.ts passes these objects to BrowserWindow unchanged.
  */
 
-/**
- * Content-Security-Policy of the renderer: only our own bundle, no remote content, no eval.
- * `style-src 'unsafe-inline'` is needed because ECharts and Vue set inline style attributes;
- * images may be data: or blob: URLs (the gallery decodes PNGs the engine sends).
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "frame-src 'none'",
-  "worker-src 'none'",
-].join('; ');
-
-/** Content-Security-Policy of the browser mode: same, plus the WebSocket back to `dmat serve`. */
-export function browserModeCsp(host: string): string {
-  return CONTENT_SECURITY_POLICY.replace("connect-src 'self'", `connect-src 'self' ws://${host}`);
-}
-
 export interface SecureWebPreferences {
   preload: string;
   contextIsolation: true;
@@ -75,16 +50,21 @@ export function mainWindowOptions(preload: string, devTools = false) {
   };
 }
 
+/** Schemes the app itself may be served from; never file:, where every page is "the same". */
+const APP_URL_SCHEMES = new Set(['app:', 'http:']);
+
 /**
- * Whether a navigation target is our own renderer. Everything else (links, drag-and-drop of a
- * file, a redirect) is refused: the window only ever shows the bundled app.
+ * Whether a navigation target is our own renderer: the app:// origin of the built one, or the
+ * dev server's under `electron-vite dev`. Everything else (links, drag-and-drop of a file, a
+ * redirect) is refused: the window only ever shows the app. Scheme and host are compared rather
+ * than `URL.origin`, which Node makes "null" for every custom scheme alike.
  */
 export function isAppUrl(target: string, appUrl: string): boolean {
   try {
     const t = new URL(target);
     const a = new URL(appUrl);
-    if (a.protocol === 'file:') return t.protocol === 'file:' && t.pathname === a.pathname;
-    return t.origin === a.origin;
+    if (!APP_URL_SCHEMES.has(a.protocol) || a.host === '') return false;
+    return t.protocol === a.protocol && t.host === a.host && !t.username && !t.password;
   } catch {
     return false;
   }

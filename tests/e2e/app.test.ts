@@ -7,8 +7,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { AuditDetail } from '../../src/shared/api';
-import { rmSync } from 'node:fs';
-import { launchBrowser, screenshot, SCREENSHOTS, startServe, type ServeProcess } from './harness';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { contentSecurityPolicy, metaPolicy, readMetaPolicy } from '../../src/main/web/csp';
+import {
+  launchBrowser,
+  ROOT,
+  screenshot,
+  SCREENSHOTS,
+  startServe,
+  type ServeProcess,
+} from './harness';
 import { modelFolderToImport } from './model-to-import';
 
 /** A dataset to import before anything else (a checkout whose resources are not built yet). */
@@ -38,6 +47,17 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  // Anything the Content-Security-Policy blocks (an eval, an inline style element, a stray
+  // connection) is recorded, and must not happen anywhere in the tour.
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    Object.defineProperty(window, '__cspViolations', { value: seen });
+    document.addEventListener('securitypolicyviolation', (e) =>
+      seen.push(
+        `${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber}`,
+      ),
+    );
+  });
   await page.goto(serve.url);
 }, 240_000);
 
@@ -68,6 +88,19 @@ describe('DMAT Studio in the browser', { timeout: 240_000 }, () => {
       .waitFor({ timeout: 90_000 });
     // The access token left the address bar once read.
     expect(page.url()).not.toContain('token=');
+  });
+
+  it('serves the built page with one Content-Security-Policy, in its header and meta tag alike', async () => {
+    const res = await fetch(`${serve.origin}/`);
+    const policy = contentSecurityPolicy({ connect: [`ws://${new URL(serve.origin).host}`] });
+    expect(res.headers.get('content-security-policy')).toBe(policy);
+    expect(readMetaPolicy(await res.text())).toBe(metaPolicy(policy));
+    // The build itself wrote the desktop app's policy (what app:// serves) into the page.
+    const built = readFileSync(join(ROOT, 'out', 'renderer', 'index.html'), 'utf8');
+    expect(readMetaPolicy(built)).toBe(metaPolicy(contentSecurityPolicy()));
+    // The token only works from the fragment: the query-string form is refused.
+    const token = new URL(serve.url).hash.replace('#token=', '');
+    expect((await fetch(`${serve.origin}/?token=${token}`)).status).toBe(400);
   });
 
   it('imports a model folder', async () => {
@@ -197,5 +230,8 @@ describe('DMAT Studio in the browser', { timeout: 240_000 }, () => {
     await page.waitForTimeout(400);
     await screenshot(page, '5-history');
     expect(pageErrors).toEqual([]);
+    expect(
+      await page.evaluate(() => (window as { __cspViolations?: string[] }).__cspViolations),
+    ).toEqual([]);
   });
 });

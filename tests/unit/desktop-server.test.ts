@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import WebSocket from 'ws';
 import type { DmatApi, JobEvent } from '../../src/shared/api';
 import { startServer, type RunningServer } from '../../src/main/server/http-server';
+import { contentSecurityPolicy, metaPolicy, metaTag, readMetaPolicy } from '../../src/main/web/csp';
+import { eventSocketProtocols } from '../../src/shared/events-socket';
+import { createBrowserBridge } from '../../src/renderer/src/lib/shim';
 
 /** A scripted API: answers two calls and lets the test push job events. */
 function scriptedApi() {
@@ -25,9 +28,15 @@ function scriptedApi() {
 
 const dir = mkdtempSync(join(tmpdir(), 'dmat-serve-'));
 mkdirSync(join(dir, 'assets'));
-writeFileSync(join(dir, 'index.html'), '<!doctype html><title>DMAT Studio</title>');
+// The page as the build writes it: with the meta tag of the desktop app's policy.
+writeFileSync(
+  join(dir, 'index.html'),
+  `<!doctype html><head>${metaTag(contentSecurityPolicy())}<title>DMAT Studio</title></head>`,
+);
 writeFileSync(join(dir, 'assets', 'app.js'), 'console.log(1)');
-writeFileSync(join(tmpdir(), 'secret.txt'), 'secret');
+const CANARY = 'canary-5c1e0b7d';
+writeFileSync(join(tmpdir(), 'secret.txt'), CANARY);
+symlinkSync(join(tmpdir(), 'secret.txt'), join(dir, 'assets', 'linked.txt'));
 
 let server: RunningServer;
 const scripted = scriptedApi();
@@ -60,14 +69,44 @@ describe('dmat serve', () => {
     expect(server.url).toBe(`${server.origin}/#token=tok-123`);
   });
 
-  it('serves the renderer with a strict CSP and never a file outside it', async () => {
+  it('serves the page with the one CSP, in its header and its meta tag alike', async () => {
+    const port = new URL(server.origin).port;
     const page = await http('GET', '/');
     expect(page.status).toBe(200);
     expect(page.body).toContain('DMAT Studio');
-    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
-    expect((await http('GET', '/assets/app.js')).headers['content-type']).toContain('javascript');
-    expect((await http('GET', '/../secret.txt')).status).toBe(404);
-    expect((await http('GET', '/%2e%2e/secret.txt')).status).toBe(404);
+    const policy = contentSecurityPolicy({ connect: [`ws://127.0.0.1:${port}`] });
+    expect(page.headers['content-security-policy']).toBe(policy);
+    expect(readMetaPolicy(page.body)).toBe(metaPolicy(policy));
+    // Reached as localhost, the page may open its WebSocket under that name, and only that.
+    const local = await http('GET', '/index.html', { headers: { Host: `localhost:${port}` } });
+    const localPolicy = contentSecurityPolicy({ connect: [`ws://localhost:${port}`] });
+    expect(local.headers['content-security-policy']).toBe(localPolicy);
+    expect(readMetaPolicy(local.body)).toBe(metaPolicy(localPolicy));
+  });
+
+  it('serves the renderer files and never a file outside the folder', async () => {
+    const js = await http('GET', '/assets/app.js');
+    expect(js.headers['content-type']).toContain('javascript');
+    expect(js.headers['x-content-type-options']).toBe('nosniff');
+    expect(js.headers['content-security-policy']).toMatch(/^default-src 'self'/);
+    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt']) {
+      const res = await http('GET', path);
+      expect(res.status, path).toBe(404);
+      expect(res.body, path).not.toContain(CANARY);
+    }
+    const linked = await http('GET', '/assets/linked.txt');
+    expect(linked.status).toBe(404);
+    expect(linked.body).not.toContain(CANARY);
+  });
+
+  it('refuses the token in a query string, on the page and on the API', async () => {
+    const page = await http('GET', '/?token=tok-123');
+    expect(page.status).toBe(400);
+    expect(JSON.parse(page.body).error.message).toMatch(/URL fragment \(#token=…\)/);
+    expect(page.body).not.toContain('DMAT Studio');
+    const call = await http('POST', '/api/call/listModels?token=tok-123', { body: '' });
+    expect(call.status).toBe(400);
+    expect(JSON.parse(call.body).ok).toBe(false);
   });
 
   it('answers API calls only with the token', async () => {
@@ -113,29 +152,65 @@ describe('dmat serve', () => {
     expect(crossOrigin.status).toBe(403);
   });
 
-  it('streams job events over the WebSocket to token holders only', async () => {
-    const wsUrl = `${server.origin.replace('http', 'ws')}/api/events`;
-    const refused = new WebSocket(`${wsUrl}?token=nope`);
-    await expect(
-      new Promise((resolve, reject) => {
-        refused.on('open', resolve);
-        refused.on('error', reject);
-      }),
-    ).rejects.toThrow(/401/);
+  const event: JobEvent = {
+    type: 'progress',
+    jobId: 'j1',
+    kind: 'audit',
+    targetId: 'a1',
+    at: '2026-01-01T00:00:00Z',
+    progress: { phase: 'PGD-50', done: 10, total: 100, unit: 'samples' },
+  };
+  const opened = (ws: WebSocket) =>
+    new Promise<void>((resolve, reject) => {
+      ws.on('open', () => resolve());
+      ws.on('error', reject);
+    });
 
-    const ws = new WebSocket(`${wsUrl}?token=tok-123`);
-    await new Promise((r) => ws.on('open', r));
+  it('opens the events WebSocket only with the token as a subprotocol', async () => {
+    const wsUrl = `${server.origin.replace('http', 'ws')}/api/events`;
+    const refusals: [string, string | string[] | undefined, RegExp][] = [
+      ['no token', undefined, /401/],
+      ['wrong token', eventSocketProtocols('nope'), /401/],
+      ['token without the events protocol', ['dmat.token.tok-123'], /401/],
+      ['two tokens', [...eventSocketProtocols('nope'), 'dmat.token.tok-123'], /401/],
+    ];
+    for (const [what, protocols, status] of refusals) {
+      await expect(opened(new WebSocket(wsUrl, protocols)), what).rejects.toThrow(status);
+    }
+    // The old way, the token in the query string, is refused even when the token is right.
+    await expect(opened(new WebSocket(`${wsUrl}?token=tok-123`))).rejects.toThrow(/400/);
+    const withQuery = new WebSocket(`${wsUrl}?token=tok-123`, eventSocketProtocols('tok-123'));
+    await expect(opened(withQuery)).rejects.toThrow(/400/);
+
+    const ws = new WebSocket(wsUrl, eventSocketProtocols('tok-123'));
+    await opened(ws);
+    // The server answers with the events protocol: the token is not echoed back.
+    expect(ws.protocol).toBe('dmat.events');
     const got = new Promise<JobEvent>((r) => ws.on('message', (m) => r(JSON.parse(String(m)))));
-    const event: JobEvent = {
-      type: 'progress',
-      jobId: 'j1',
-      kind: 'audit',
-      targetId: 'a1',
-      at: '2026-01-01T00:00:00Z',
-      progress: { phase: 'PGD-50', done: 10, total: 100, unit: 'samples' },
-    };
     scripted.emit(event);
     expect(await got).toEqual(event);
     ws.close();
+  });
+
+  it('serves the browser shim: calls with the token header, events over the subprotocol', async () => {
+    const global = globalThis as { WebSocket?: unknown };
+    const previous = global.WebSocket;
+    global.WebSocket = WebSocket;
+    try {
+      const bridge = createBrowserBridge(server.origin, 'tok-123');
+      expect(await bridge.listModels()).toEqual([{ id: 'm1', name: 'normal' }]);
+      const got = new Promise<JobEvent>((resolve) => {
+        const stop = bridge.onJobEvent((e) => {
+          stop();
+          resolve(e);
+        });
+      });
+      // The socket opens asynchronously: emit until the listener has it.
+      const pump = setInterval(() => scripted.emit(event), 20);
+      expect(await got).toEqual(event);
+      clearInterval(pump);
+    } finally {
+      global.WebSocket = previous;
+    }
   });
 });

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  browserModeCsp,
-  CONTENT_SECURITY_POLICY,
-  isAppUrl,
-  mainWindowOptions,
-} from '../../src/main/window-options';
+import { isAppUrl, mainWindowOptions } from '../../src/main/window-options';
+import { APP_INDEX_URL } from '../../src/main/desktop/app-protocol';
 
 describe('Electron window security settings', () => {
   const opts = mainWindowOptions('/app/out/preload/index.cjs');
@@ -30,31 +26,28 @@ describe('Electron window security settings', () => {
     expect(mainWindowOptions('/p', true).webPreferences.devTools).toBe(true);
   });
 
-  it('allows only our own scripts and no remote content', () => {
-    const directives = Object.fromEntries(
-      CONTENT_SECURITY_POLICY.split(';').map((d) => {
-        const [name, ...values] = d.trim().split(/\s+/);
-        return [name, values];
-      }),
-    );
-    expect(directives['default-src']).toEqual(["'self'"]);
-    expect(directives['script-src']).toEqual(["'self'"]);
-    expect(directives['object-src']).toEqual(["'none'"]);
-    expect(directives['connect-src']).toEqual(["'self'"]);
-    expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-eval|https?:|\*/);
+  it('treats only the app:// origin as the app', () => {
+    expect(APP_INDEX_URL).toBe('app://dmat/index.html');
+    expect(isAppUrl('app://dmat/index.html', APP_INDEX_URL)).toBe(true);
+    expect(isAppUrl('app://dmat/assets/index.js?x#y', APP_INDEX_URL)).toBe(true);
+    // Node gives every custom-scheme URL the origin "null": the host must still decide.
+    expect(isAppUrl('app://evil/index.html', APP_INDEX_URL)).toBe(false);
+    expect(isAppUrl('app://dmat.evil/', APP_INDEX_URL)).toBe(false);
+    expect(isAppUrl('app://user@dmat/', APP_INDEX_URL)).toBe(false);
+    expect(isAppUrl('file:///opt/dmat/out/renderer/index.html', APP_INDEX_URL)).toBe(false);
+    expect(isAppUrl('https://dmat/', APP_INDEX_URL)).toBe(false);
+    expect(isAppUrl('not a url', APP_INDEX_URL)).toBe(false);
   });
 
-  it('lets the browser mode open only its own WebSocket', () => {
-    expect(browserModeCsp('127.0.0.1:4100')).toContain("connect-src 'self' ws://127.0.0.1:4100");
-  });
-
-  it('treats only the bundled page as the app', () => {
-    const app = 'file:///opt/dmat/out/renderer/index.html';
-    expect(isAppUrl('file:///opt/dmat/out/renderer/index.html#/audit', app)).toBe(true);
-    expect(isAppUrl('file:///etc/passwd', app)).toBe(false);
-    expect(isAppUrl('https://example.com/', app)).toBe(false);
+  it('follows the dev server under electron-vite dev', () => {
     expect(isAppUrl('http://localhost:5173/x', 'http://localhost:5173/')).toBe(true);
     expect(isAppUrl('http://localhost:5174/', 'http://localhost:5173/')).toBe(false);
-    expect(isAppUrl('not a url', app)).toBe(false);
+    expect(isAppUrl('ws://localhost:5173/', 'http://localhost:5173/')).toBe(false);
+  });
+
+  it('never treats file:// as the app, where every page would count', () => {
+    const file = 'file:///opt/dmat/out/renderer/index.html';
+    expect(isAppUrl(file, file)).toBe(false);
+    expect(isAppUrl('file:///etc/passwd', file)).toBe(false);
   });
 });

@@ -10,8 +10,10 @@ import type { DmatApi, DmatCallName, JobEvent } from '../../shared/api';
 import { DMAT_CALLS, parseApiInput } from '../../shared/api-schemas';
 import type { WireResult } from '../../shared/bridge';
 import { httpStatus, toErrorPayload } from './errors';
-import { resolveStaticPath, sendStatic } from './static-files';
-import { browserModeCsp } from '../window-options';
+import { sendRendererFile } from './static-files';
+import { contentSecurityPolicy } from '../web/csp';
+import { RENDERER_HEADERS } from '../web/renderer-files';
+import { EVENTS_SUBPROTOCOL, tokenFromProtocols } from '../../shared/events-socket';
 
 export interface ServeOptions {
   api: DmatApi;
@@ -57,17 +59,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     return hostOk && originOk;
   };
 
-  const securityHeaders = () => ({
-    'Content-Security-Policy': browserModeCsp(new URL(origin).host),
-    'X-Content-Type-Options': 'nosniff',
-    'X-Frame-Options': 'DENY',
-    'Referrer-Policy': 'no-referrer',
-    'Cross-Origin-Opener-Policy': 'same-origin',
-  });
+  // The page may connect to its own origin and to this server's WebSocket under the host name
+  // it used (sameSite has checked it is ours).
+  const policyFor = (req: IncomingMessage) =>
+    contentSecurityPolicy({ connect: [`ws://${req.headers.host ?? new URL(origin).host}`] });
 
   const sendJson = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, {
-      ...securityHeaders(),
+      ...RENDERER_HEADERS,
+      'Content-Security-Policy': contentSecurityPolicy(),
       'Content-Type': 'application/json; charset=utf-8',
       'Cache-Control': 'no-store',
     });
@@ -102,6 +102,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', origin);
     if (!sameSite(req)) return sendJson(res, 403, wireError('invalid-input', 'forbidden origin'));
+    if (url.searchParams.has('token')) {
+      return sendJson(res, 400, wireError('invalid-input', TOKEN_IN_QUERY));
+    }
     if (url.pathname.startsWith('/api/call/')) {
       if (req.method !== 'POST') {
         return sendJson(res, 405, wireError('invalid-input', 'API calls are POST requests'));
@@ -112,23 +115,34 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return sendJson(res, 405, wireError('invalid-input', 'method not allowed'));
     }
-    const file = resolveStaticPath(opts.rendererDir, url.pathname);
-    if (!file) return sendJson(res, 404, wireError('not-found', `no such file: ${url.pathname}`));
-    sendStatic(res, file, securityHeaders());
+    void sendRendererFile(res, opts.rendererDir, url.pathname, policyFor(req))
+      .then((sent) => {
+        if (!sent) sendJson(res, 404, wireError('not-found', `no such file: ${url.pathname}`));
+      })
+      .catch(() => {
+        if (!res.headersSent) sendJson(res, 500, wireError('internal', 'cannot read the page'));
+        else res.destroy();
+      });
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  // The token comes as a subprotocol (shared/events-socket.ts); the answer names only the
+  // events one, so the token is not echoed.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 64 * 1024,
+    handleProtocols: (protocols) =>
+      protocols.has(EVENTS_SUBPROTOCOL) ? EVENTS_SUBPROTOCOL : false,
+  });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', origin);
-    if (
-      url.pathname !== '/api/events' ||
-      !sameSite(req) ||
-      !tokenOk(url.searchParams.get('token'))
-    ) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+    const refuse = (status: string) => {
+      socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
       socket.destroy();
-      return;
-    }
+    };
+    if (url.pathname !== '/api/events' || !sameSite(req)) return refuse('403 Forbidden');
+    if (url.searchParams.has('token')) return refuse('400 Bad Request');
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    if (!tokenOk(tokenFromProtocols(offered))) return refuse('401 Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
@@ -161,6 +175,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     },
   };
 }
+
+const TOKEN_IN_QUERY =
+  'the access token goes in the URL fragment (#token=…), never in the query string: open the URL `dmat serve` printed';
 
 function wireError(code: string, message: string): WireResult<never> {
   return { ok: false, error: { code, message } };

@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const RENDERER_OUT = join(PROJECT_ROOT, 'out', 'renderer');
-const SOURCES = [join(PROJECT_ROOT, 'src', 'renderer'), join(PROJECT_ROOT, 'src', 'shared')];
+// src/main/web holds the CSP the build writes into the page.
+const SOURCES = ['renderer', 'shared', join('main', 'web')].map((d) =>
+  join(PROJECT_ROOT, 'src', d),
+);
 
 function newestMtime(dir: string): number {
   let newest = 0;

@@ -1,4 +1,5 @@
 /** Renderer entry: find the API (preload or browser shim), then mount the app. */
+import './lib/no-eval';
 import { createApp } from 'vue';
 import { createPinia } from 'pinia';
 import App from './App.vue';

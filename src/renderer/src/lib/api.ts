@@ -1,6 +1,6 @@
 /** The renderer's one door to the engine: the preload's `window.dmat`, or the browser shim. */
 import type { DmatBridge } from '@shared/bridge';
-import { createBrowserBridge, readToken } from './shim';
+import { createBrowserBridge, takeToken } from './shim';
 
 declare global {
   interface Window {
@@ -13,10 +13,7 @@ let bridge: DmatBridge | null = null;
 export function installApi(custom?: DmatBridge): DmatBridge {
   if (custom) return (bridge = custom);
   if (window.dmat) return (bridge = window.dmat);
-  const token = readToken(window.location, window.sessionStorage);
-  if (window.location.hash.includes('token=')) {
-    history.replaceState(null, '', window.location.pathname + window.location.search);
-  }
+  const token = takeToken(window.location, window.sessionStorage, window.history);
   return (bridge = createBrowserBridge(window.location.origin, token ?? ''));
 }
 

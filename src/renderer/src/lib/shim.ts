@@ -1,23 +1,40 @@
 /**
  * Browser shim: the same `window.dmat` as the preload, over HTTP (one POST per call) and a
- * WebSocket for job events, against `dmat serve`. The access token comes from the URL fragment
- * the server printed, is kept for the tab's lifetime and removed from the address bar.
+ * WebSocket for job events, against `dmat serve`. The access token comes only from the URL
+ * fragment the server printed (a fragment is never sent to a server nor kept in its logs), is
+ * kept in sessionStorage for the tab's lifetime and removed from the address bar.
  */
 import type { DmatCallName, JobEvent } from '@shared/api';
 import { DMAT_CALLS } from '@shared/api-schemas';
 import { DmatCallError, unwrapWire, type DmatBridge, type WireResult } from '@shared/bridge';
+import { eventSocketProtocols, TOKEN_PATTERN } from '@shared/events-socket';
 
 const TOKEN_KEY = 'dmat-token';
 
-export function readToken(loc: Location, storage: Storage): string | null {
+/**
+ * The token of `#token=…` (stored for the tab), else the one stored earlier in this tab, else
+ * null. A `?token=` query is never read: `dmat serve` refuses such URLs.
+ */
+export function readToken(loc: Pick<Location, 'hash'>, storage: Storage): string | null {
   const fromHash = new URLSearchParams(loc.hash.replace(/^#/, '')).get('token');
-  const fromQuery = new URLSearchParams(loc.search).get('token');
-  const token = fromHash ?? fromQuery;
-  if (token) {
-    storage.setItem(TOKEN_KEY, token);
-    return token;
+  if (fromHash && TOKEN_PATTERN.test(fromHash)) {
+    storage.setItem(TOKEN_KEY, fromHash);
+    return fromHash;
   }
   return storage.getItem(TOKEN_KEY);
+}
+
+/** Reads the token, then takes the fragment out of the address bar (and out of the history). */
+export function takeToken(
+  loc: Pick<Location, 'hash' | 'pathname' | 'search'>,
+  storage: Storage,
+  history: Pick<History, 'replaceState'>,
+): string | null {
+  const token = readToken(loc, storage);
+  if (new URLSearchParams(loc.hash.replace(/^#/, '')).has('token')) {
+    history.replaceState(null, '', loc.pathname + loc.search);
+  }
+  return token;
 }
 
 export function createBrowserBridge(origin: string, token: string): DmatBridge {
@@ -27,7 +44,8 @@ export function createBrowserBridge(origin: string, token: string): DmatBridge {
 
   const connect = () => {
     const ws = new WebSocket(
-      `${origin.replace(/^http/, 'ws')}/api/events?token=${encodeURIComponent(token)}`,
+      `${origin.replace(/^http/, 'ws')}/api/events`,
+      eventSocketProtocols(token),
     );
     socket = ws;
     ws.onopen = () => (retry = 500);
