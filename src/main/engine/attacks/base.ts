@@ -136,6 +136,11 @@ export abstract class AttackBase implements Attack {
     proposal: Proposal,
   ): Enforced;
 
+  /** Conservative default: assume randomness, so restarts are tried. */
+  randomised(_options: AttackOptions): boolean {
+    return true;
+  }
+
   protected fail(message: string): never {
     throw new AttackInputError(this.id, message);
   }

@@ -115,6 +115,11 @@ export class FogAttack extends ParametricAttack {
     return 0.002236;
   }
 
+  /** The map variables are drawn at random whatever the start. */
+  override randomised(): boolean {
+    return true;
+  }
+
   protected setup(
     x: tf.Tensor4D,
     budget: ResolvedBudget,

@@ -233,6 +233,11 @@ export class SnowAttack extends ParametricAttack {
     return 0.002236;
   }
 
+  /** The flake kernels and intensities are drawn at random whatever the start. */
+  override randomised(): boolean {
+    return true;
+  }
+
   protected setup(
     x: tf.Tensor4D,
     budget: ResolvedBudget,

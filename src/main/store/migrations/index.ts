@@ -4,10 +4,12 @@ import { libraryMigration } from './001-library';
 import { auditsMigration } from './002-audits';
 import { runsMigration } from './003-runs';
 import { reportsJobsMigration } from './004-reports-jobs';
+import { attackOptionsMigration } from './006-attack-options';
 
 export const migrations: readonly Migration[] = [
   libraryMigration,
   auditsMigration,
   runsMigration,
   reportsJobsMigration,
+  attackOptionsMigration,
 ];
