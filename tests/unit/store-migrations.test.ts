@@ -9,6 +9,7 @@ import {
 import { migrations } from '../../src/main/store/migrations/index';
 
 const upTo = (v: number) => migrations.filter((m) => m.version <= v);
+const LATEST = migrations.at(-1)!.version;
 
 function freshDb(version: number): Database.Database {
   const db = new Database(':memory:');
@@ -70,15 +71,16 @@ describe('migration list', () => {
     const db = new Database(':memory:');
     db.pragma('user_version = 99');
     expect(() => migrate(db, migrations, 'test.sqlite')).toThrow(SchemaVersionError);
+    expect(LATEST).toBeLessThan(99);
     expect(() => migrate(db, migrations, 'test.sqlite')).toThrow(
-      /test.sqlite has schema version 99, newer than this app knows \(4\)/,
+      /test.sqlite has schema version 99, newer than this app knows \(\d+\)/,
     );
   });
 
   it('runs pending migrations in one transaction: a failing one leaves nothing behind', () => {
     const db = new Database(':memory:');
     const failing: Migration = {
-      version: 5,
+      version: LATEST + 1,
       name: 'broken',
       up: (d) => d.exec('CREATE TABLE half (x INTEGER) STRICT; SELECT * FROM no_such_table;'),
     };
@@ -89,9 +91,9 @@ describe('migration list', () => {
 
   it('is idempotent: a second run applies nothing', () => {
     const db = new Database(':memory:');
-    expect(migrate(db, migrations)).toEqual([1, 2, 3, 4]);
+    expect(migrate(db, migrations)).toEqual(migrations.map((m) => m.version));
     expect(migrate(db, migrations)).toEqual([]);
-    expect(schemaVersion(db)).toBe(4);
+    expect(schemaVersion(db)).toBe(LATEST);
   });
 });
 
@@ -200,7 +202,7 @@ describe('v4 reports and jobs', () => {
     insertModel(db, 'm1');
     insertDataset(db, 'd1');
     insertAudit(db, 'a1');
-    migrate(db, migrations);
+    migrate(db, upTo(4));
     expect(schemaVersion(db)).toBe(4);
     db.prepare(
       `INSERT INTO reports VALUES ('p1', 'pdf', NULL, '/r/p1.pdf', 100, 'ff', 'now')`,
@@ -219,5 +221,52 @@ describe('v4 reports and jobs', () => {
     expect(db.prepare('SELECT COUNT(*) AS n FROM job_events').get()).toEqual({ n: 0 });
     db.prepare(`DELETE FROM audits`).run();
     expect(db.prepare('SELECT COUNT(*) AS n FROM report_audits').get()).toEqual({ n: 0 });
+  });
+});
+
+describe('v6 attack options', () => {
+  const insertResult = (db: Database.Database, key: string, preset: string) =>
+    db
+      .prepare(
+        `INSERT INTO attack_results (audit_id, attack_key, position, preset, attack_id, name,
+           family, space, norm, unit, eps, accuracy, correct, total, time_ms,
+           images_per_second, mean_norm, max_norm)
+         VALUES ('a1', ?, 0, ?, 'fgsm', ?, 'seen', 'image', 'linf', 'pixel [0,1]', 0.1, 0.5, 1,
+           2, 1, 1, 0.1, 0.1)`,
+      )
+      .run(key, preset, key);
+
+  it('records that stored fgsm results ran with a random start, unless their suite said not', () => {
+    const db = freshDb(4);
+    insertModel(db, 'm1');
+    insertDataset(db, 'd1');
+    insertAudit(db, 'a1');
+    db.prepare(`UPDATE audits SET suite = ? WHERE id = 'a1'`).run(
+      JSON.stringify({
+        name: 's',
+        attacks: [
+          { preset: 'fgsm' },
+          { preset: 'fgsm', label: 'FGSM plain', options: { randomStart: false } },
+          { preset: 'pgd-50' },
+        ],
+      }),
+    );
+    insertResult(db, 'FGSM', 'fgsm');
+    insertResult(db, 'FGSM plain', 'fgsm');
+    insertResult(db, 'PGD-50', 'pgd-50');
+    migrate(db, upTo(6));
+    const options = Object.fromEntries(
+      (
+        db.prepare('SELECT attack_key, options FROM attack_results').all() as {
+          attack_key: string;
+          options: string;
+        }[]
+      ).map((r) => [r.attack_key, JSON.parse(r.options)]),
+    );
+    expect(options).toEqual({
+      FGSM: { randomStart: true },
+      'FGSM plain': { randomStart: false },
+      'PGD-50': {},
+    });
   });
 });
