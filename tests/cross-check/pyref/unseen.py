@@ -41,14 +41,25 @@ def gabor_kernel(size, sigma, wavelength, theta, sides):
     return out
 
 
+def gabor_convolve(v, kernels):
+    """Each sample's map correlated with its own kernel, 'same' size: advex-uar's grouped
+    F.conv2d(…, padding=k//2, groups=B), computed through FFTs (a grouped convolution with
+    one group per image is slow on the CPU)."""
+    b, _, h, w = v.shape
+    k = kernels.shape[-1]
+    size = (h + k - 1, w + k - 1)
+    spectrum = torch.fft.rfft2(v[:, 0], s=size) * torch.fft.rfft2(torch.flip(kernels[:, 0], dims=(1, 2)), s=size)
+    full = torch.fft.irfft2(spectrum, s=size)
+    return full[:, k // 2:k // 2 + h, k // 2:k // 2 + w].unsqueeze(1)
+
+
 def gabor_noise(v, kernels):
     """v [B,1,H,W], kernels [B,1,k,k] → contrast-normalised noise in [0,1], [B,1,H,W].
 
     advex-uar's normalize_var computes sqrt(|irfft(rfft((n − mean)²))|), which is |n − mean|.
     """
-    b, _, h, w = v.shape
-    k = kernels.shape[-1]
-    n = F.conv2d(v.view(1, b, h, w), kernels, padding=k // 2, groups=b).view(b, 1, h, w)
+    n = gabor_convolve(v, kernels)
+    b = n.shape[0]
     mean = n.flatten(1).mean(1).view(b, 1, 1, 1).detach()
     im_c = (n - mean).abs()
     im_c = (im_c / im_c.flatten(1).max(1)[0].view(b, 1, 1, 1)).detach()
@@ -228,6 +239,30 @@ def _snow_budget(i, budget, variant):
     return i * F.interpolate(budget / means, scale_factor=8, mode='nearest')[:, :, :h, :w]
 
 
+FLAKE_OFFSETS = [(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (2, 0), (3, 0)]
+
+
+def snow_grid(p4, h, w):
+    """advex-uar's snow_creator grid: channel k holds p4[:, k] at its offset of every 4×4 cell."""
+    grid = torch.zeros((p4.shape[0], 7, h, w))
+    for k, (r, c) in enumerate(FLAKE_OFFSETS):
+        grid[:, k, r::4, c::4] = p4[:, k]
+    return grid
+
+
+def snow_layer(p4, kernels, h, w):
+    """conv2d(snow_grid(p4), kernels, padding=6), [B,1,H,W], computed as one strided transposed
+    convolution per flake channel (the grid is 1/16 dense): snow[y, x] = out_k[y + 6 − r,
+    x + 6 − c] with out_k = conv_transpose2d(p4_k, flipped kernel_k, stride 4)."""
+    total = 0
+    for k, (r, c) in enumerate(FLAKE_OFFSETS):
+        flipped = torch.flip(kernels[:, k:k + 1], dims=(2, 3))
+        out = F.conv_transpose2d(p4[:, k:k + 1], flipped, stride=4)
+        out = F.pad(out, (0, max(0, 6 - c + w - out.shape[3]), 0, max(0, 6 - r + h - out.shape[2])))
+        total = total + out[:, :, 6 - r:6 - r + h, 6 - c:6 - c + w]
+    return total
+
+
 def snow(model, x, y, eps, step, steps, gen, variant='aligned', **_):
     """Snow: intensities I = exp(−U/0.2) on a 4×4 grid of seven flake channels, drawn with their
     kernels; out = 0.75x + 0.25·max(x, 1.5·lum + 0.5), x′ = clamp(out + ε·snow, 0, 1). After each
@@ -241,14 +276,7 @@ def snow(model, x, y, eps, step, steps, gen, variant='aligned', **_):
     base = 0.75 * x + 0.25 * torch.max(x, 1.5 * lum + 0.5)
 
     def render(ps):
-        p4 = ps[0] ** 4
-        grid = torch.zeros((b, 7, h, w))
-        for k in range(4):
-            grid[:, k, ::4, k::4] = p4[:, k]
-        for k in range(3):
-            grid[:, k + 4, k + 1::4, ::4] = p4[:, 4 + k]
-        flakes = F.conv2d(grid, kernels, padding=6)
-        return (base + eps * flakes).clamp(0, 1)
+        return (base + eps * snow_layer(ps[0] ** 4, kernels, h, w)).clamp(0, 1)
 
     for it in range(steps):
         (i,), (g,) = _grad(model, render, [i], y)
@@ -260,11 +288,10 @@ def snow(model, x, y, eps, step, steps, gen, variant='aligned', **_):
 
 # -------------------------------------------------------------------------------------- Elastic
 
-def _gaussian_kernel(size, sigma):
+def _gaussian_taps(size, sigma):
     coords = torch.arange(size, dtype=torch.float32) - (size - 1) / 2
     g = torch.exp(-(coords ** 2) / (2 * sigma ** 2))
-    k = torch.outer(g, g)
-    return k / k.sum()
+    return g / g.sum()
 
 
 def elastic(model, x, y, eps, step, steps, gen, **_):
@@ -274,14 +301,18 @@ def elastic(model, x, y, eps, step, steps, gen, **_):
     corners on the corner pixels (align_corners=True) one pixel is 2/(side − 1), used here so
     that ε is exactly pixels."""
     b, c, h, w = x.shape
-    kernel = _gaussian_kernel(25, 3.0).view(1, 1, 25, 25).repeat(2, 1, 1, 1)
+    # The 25×25 Gaussian is separable: a 25-tap pass along each axis.
+    taps = _gaussian_taps(25, 3.0)
+    rows_k = taps.view(1, 1, 25, 1).repeat(2, 1, 1, 1)
+    cols_k = taps.view(1, 1, 1, 25).repeat(2, 1, 1, 1)
     scale = torch.tensor([2.0 / (w - 1), 2.0 / (h - 1)]).view(1, 2, 1, 1)
     ys, xs = torch.meshgrid(torch.linspace(-1, 1, h), torch.linspace(-1, 1, w), indexing='ij')
     base = torch.stack((xs, ys), -1).unsqueeze(0)
     flow = (torch.rand((b, 2, h, w), generator=gen) * 2 - 1) * eps
 
     def render(ps):
-        smooth = F.conv2d(F.pad(ps[0] * scale, (12, 12, 12, 12), mode='reflect'), kernel, groups=2)
+        padded = F.pad(ps[0] * scale, (12, 12, 12, 12), mode='reflect')
+        smooth = F.conv2d(F.conv2d(padded, rows_k, groups=2), cols_k, groups=2)
         grid = base + smooth.permute(0, 2, 3, 1)
         return F.grid_sample(x, grid, mode='bilinear', padding_mode='zeros', align_corners=True)
 

@@ -250,7 +250,7 @@ export function convergenceFlags(
         message:
           `${m.key} not converged at ${budgetText(a)}: ${drop} with ${settingText(m)} ` +
           `(${pct(m.baseAccuracy)} → ${pct(m.strongerAccuracy)} ${where}), so its column ` +
-          'overstates robustness: give it more steps or restarts (the reliable suite does).',
+          'overstates robustness: give it more steps, or restarts (options.restarts in the suite).',
         attackKey: m.key,
         details: {
           samples: m.samples,
