@@ -129,7 +129,7 @@ export class FogAttack extends ParametricAttack {
   }
 
   /** The map variables are drawn at random whatever the start. */
-  override randomised(): boolean {
+  override randomised(_options: AttackOptions): boolean {
     return true;
   }
 

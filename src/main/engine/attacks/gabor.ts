@@ -144,7 +144,7 @@ export class GaborAttack extends ParametricAttack {
   }
 
   /** The kernels and the sparse draw are drawn at random whatever the start. */
-  override randomised(): boolean {
+  override randomised(_options: AttackOptions): boolean {
     return true;
   }
 

@@ -245,7 +245,7 @@ export class SnowAttack extends ParametricAttack {
   }
 
   /** The flake kernels and intensities are drawn at random whatever the start. */
-  override randomised(): boolean {
+  override randomised(_options: AttackOptions): boolean {
     return true;
   }
 
