@@ -6,6 +6,7 @@ import type { AttackResultInfo } from '../../src/shared/api';
 import { worstCase, type AuditOutcomes } from '../../src/main/engine/audit/outcomes';
 import { openStore, type Store } from '../../src/main/store/index';
 import { databasePath, dmatHome } from '../../src/main/store/paths';
+import { migrations } from '../../src/main/store/migrations/index';
 
 const stores: Store[] = [];
 const dirs: string[] = [];
@@ -136,7 +137,7 @@ describe('store on disk', () => {
     a.close();
     const b = openStore(file);
     stores.push(b);
-    expect(b.schemaVersion).toBe(4);
+    expect(b.schemaVersion).toBe(migrations.at(-1)!.version);
     expect(b.models.list()).toHaveLength(1);
   });
 });
