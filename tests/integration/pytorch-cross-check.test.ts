@@ -74,6 +74,7 @@ let y: tf.Tensor1D;
 let attacks: ResolvedSuiteAttack[];
 let reference: ReferenceResult;
 const product = new Map<string, number>();
+const seconds = new Map<string, number>();
 
 function requirePyTorch(): void {
   const ok =
@@ -107,7 +108,6 @@ beforeAll(async () => {
   const labels = await readNpy(path.join(dir, 'labels.npy'));
   x = tf.tensor4d(images.data as Float32Array, images.shape as [number, number, number, number]);
   y = tf.tensor1d(Int32Array.from(labels.data), 'int32');
-  const shape = classifier.inputShape;
   attacks = resolveSuite({ name: 'cross-check', attacks: SUITE }, classifier.inputShape).attacks;
   // The references run in their own process while the product attacks here.
   const pending = runReferences(dir, {
@@ -122,12 +122,14 @@ beforeAll(async () => {
   const clean = tf.tidy(() => Array.from(tf.argMax(classifier.logits(x), 1).dataSync()));
   const labelArr = Array.from(y.dataSync());
   for (const [i, a] of attacks.entries()) {
+    const t0 = performance.now();
     const res = await attackWithRestarts(a.attack, ctx, { x, y }, a.budget, {
       ...a.options,
       seed: deriveSeed(SEED, i),
     });
     const robust = res.predicted.filter((p, k) => p === labelArr[k] && clean[k] === labelArr[k]);
     product.set(a.key, robust.length / SAMPLES);
+    seconds.set(a.key, (performance.now() - t0) / 1000);
     tf.dispose([res.xAdv, ...(res.wAdv ? [res.wAdv] : [])]);
   }
   reference = await pending;
@@ -138,9 +140,12 @@ afterAll(() => {
     const rows = attacks.map(
       (a) =>
         `${a.key.padEnd(10)} product ${(100 * product.get(a.key)!).toFixed(1).padStart(5)} %` +
-        `  reference ${(100 * referenceAccuracy(reference, a.key)).toFixed(1).padStart(5)} %`,
+        `  reference ${(100 * referenceAccuracy(reference, a.key)).toFixed(1).padStart(5)} %` +
+        `  (${seconds.get(a.key)!.toFixed(1)} s / ${(reference[a.key] as { seconds: number }).seconds.toFixed(1)} s)`,
     );
-    console.info(`robust accuracy on ${SAMPLES} images:\n${rows.join('\n')}`);
+    console.info(
+      `robust accuracy on ${SAMPLES} images (time: product / reference):\n${rows.join('\n')}`,
+    );
   }
   tf.dispose([x, y]);
   classifier?.dispose?.();

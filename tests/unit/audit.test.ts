@@ -268,6 +268,8 @@ describe('suites', () => {
         batchSize: 8,
         galleryPerAttack: 0,
       }),
-    ).rejects.toThrow(/attacks\.0\.preset: unknown attack preset "pgd-500"; known: fgsm, fgsm-rs, pgd-5/);
+    ).rejects.toThrow(
+      /attacks\.0\.preset: unknown attack preset "pgd-500"; known: fgsm, fgsm-rs, pgd-5/,
+    );
   });
 });

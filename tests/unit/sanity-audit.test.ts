@@ -13,10 +13,7 @@ import { AUDIT_CHECKS, runAuditChecks } from '../../src/main/engine/audit/checks
 import { gradientMaskingChecks } from '../../src/main/engine/audit/sanity-audit-check';
 import { SANITY_CHECKS } from '../../src/main/engine/audit/sanity';
 import { auditFixture } from '../helpers/audit-fixtures';
-import {
-  CONVERGENCE_CHECKS,
-  convergenceMeasures,
-} from '../../src/main/engine/audit/convergence';
+import { CONVERGENCE_CHECKS, convergenceMeasures } from '../../src/main/engine/audit/convergence';
 
 let audit: PreparedAudit;
 let results: ReturnType<typeof summariseAudit>;

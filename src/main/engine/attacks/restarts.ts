@@ -6,7 +6,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_SEED, deriveSeed } from './seeds';
-import type { Attack, AttackBatch, AttackContext, AttackOptions, AttackResult, Budget } from './types';
+import type {
+  Attack,
+  AttackBatch,
+  AttackContext,
+  AttackOptions,
+  AttackResult,
+  Budget,
+} from './types';
 
 /** Seed streams of the restarts (apart from the attacks' own streams). */
 const RESTART_STREAM = 1000;

@@ -388,16 +388,10 @@ async function runConvergence(
         try {
           check();
           const clean = await cleanPredictions(ctx, cleanImages(b));
-          const predicted = await attackedPredictions(
-            ctx,
-            a,
-            attackBatch(a, b),
-            t.setting.budget,
-            {
-              ...t.setting.options,
-              seed: seedFor(plan.seed, 30_000 + t.attack, chunk.index),
-            },
-          );
+          const predicted = await attackedPredictions(ctx, a, attackBatch(a, b), t.setting.budget, {
+            ...t.setting.options,
+            seed: seedFor(plan.seed, 30_000 + t.attack, chunk.index),
+          });
           const y = await b.y.data();
           tally.sampleIndices.push(...b.indices);
           predicted.forEach((p, i) => tally.correct.push(clean[i] === y[i] && p === y[i]));
