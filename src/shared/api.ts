@@ -310,6 +310,11 @@ export interface AttackResultInfo {
   /** Mean measured perturbation size, in the budget's norm and unit. */
   meanPerturbationNorm: number;
   maxPerturbationNorm: number;
+  /**
+   * Options the attack ran with (randomStart, restarts, support, …); empty for results stored
+   * before they were recorded, whose preset says.
+   */
+  options?: Record<string, string | number | boolean>;
 }
 
 export type SanitySeverity = 'info' | 'warning' | 'error';

@@ -139,6 +139,15 @@ describe('DMAT Studio in the browser', { timeout: 240_000 }, () => {
     const stored = await apiCall<AuditDetail>('getAudit', { id: audits[0].id });
     expect(stored.samples).toBe(16);
     expect(worst.replace(/\s*%$/, '')).toBe(((stored.worstCaseAccuracy ?? NaN) * 100).toFixed(1));
+    // Every warning stored on an attack (e.g. not converged) is shown in that attack's row.
+    const onAttacks = stored.sanityFlags.filter((f) => f.attackKey && f.severity !== 'info');
+    for (const f of onAttacks) {
+      // Row 0 is the clean accuracy, then one row per attack in the audit's order.
+      const index = 1 + stored.attacks.findIndex((a) => a.key === f.attackKey);
+      const row = page.getByTestId('attack-table').locator('tbody tr').nth(index);
+      expect(await row.getByTestId('attack-flag').first().isVisible()).toBe(true);
+    }
+    expect(await page.getByTestId('attack-flag').count()).toBe(onAttacks.length);
     await screenshot(page, '4-audit-report');
 
     // Export PDF: the browser mode downloads the report the engine wrote.

@@ -79,13 +79,16 @@ describe('dmat audit', () => {
       expect(audit.worstCaseAccuracy).toBeCloseTo(robust / 32, 12);
       const fgsm = db
         .prepare(
-          `SELECT accuracy, eps, unit FROM attack_results WHERE audit_id = ? AND attack_key = 'FGSM'`,
+          `SELECT accuracy, eps, unit, options FROM attack_results
+           WHERE audit_id = ? AND attack_key = 'FGSM'`,
         )
         .get(audit.id);
+      // The quick suite's FGSM is plain FGSM, and the stored row says so.
       expect(fgsm).toEqual({
         accuracy: audit.attacks[0].accuracy,
         eps: 4 / 255,
         unit: 'pixel [0,1]',
+        options: JSON.stringify({ randomStart: false }),
       });
     } finally {
       db.close();

@@ -485,7 +485,8 @@ describe('presets and registry', () => {
     expect(describe('pgd-50')).toBe(
       'ε = 4/255 ≈ 0.0157 [0,1] px, α = 1/255 ≈ 0.00392, 50 steps, random start',
     );
-    expect(describe('fgsm')).toBe(
+    expect(describe('fgsm')).toBe('ε = 4/255 ≈ 0.0157 [0,1] px, α = 4/255 ≈ 0.0157, 1 step');
+    expect(describe('fgsm-rs')).toBe(
       'ε = 4/255 ≈ 0.0157 [0,1] px, α = 5/255 ≈ 0.0196, 1 step, random start',
     );
     expect(describe('mia-50')).toBe(
@@ -495,6 +496,7 @@ describe('presets and registry', () => {
     expect(configureAttack('pgd-5', [28, 28, 1]).budget.steps).toBe(5);
     expect(PRESETS.map((p) => p.id)).toEqual([
       'fgsm',
+      'fgsm-rs',
       'pgd-5',
       'pgd-50',
       'mia-50',
@@ -519,7 +521,7 @@ describe('presets and registry', () => {
       20,
     ]);
     expect(() => configureAttack('pgd-7', SHAPE)).toThrow(
-      /unknown attack preset "pgd-7"; known: fgsm, pgd-5/,
+      /unknown attack preset "pgd-7"; known: fgsm, fgsm-rs, pgd-5/,
     );
     expect(() => configureAttack({ attack: 'nope', eps: 1 }, SHAPE)).toThrow(
       /unknown attack "nope"/,

@@ -394,6 +394,7 @@ describe('unseen presets', () => {
     const paper = resolveSuite(BUILTIN_SUITES.paper, [28, 28, 1]);
     expect(paper.attacks.map((a) => a.key)).toEqual([
       'FGSM',
+      'FGSM-RS',
       'PGD-50',
       'MIA-50',
       'OM-PGD-50',
@@ -408,12 +409,20 @@ describe('unseen presets', () => {
     const l1 = paper.attacks.find((a) => a.key === 'L1')!;
     expect(l1.info.budget.scaling).toBe(scalingNote('l1', [28, 28, 1]));
     const reliable = resolveSuite(BUILTIN_SUITES.reliable, [28, 28, 1]);
+    // Each attack, then its convergence check's stronger setting (tests/unit/convergence.test.ts).
     expect(reliable.attacks.map((a) => a.attack.id)).toEqual([
       'apgd-ce',
+      'apgd-ce',
+      'apgd-dlr',
       'apgd-dlr',
       'pgd-linf',
+      'pgd-linf',
+      'mia',
       'mia',
     ]);
+    expect(paper.attacks.find((a) => a.key === 'Gabor')!.options.support ?? 'complement').toBe(
+      'complement',
+    );
     expect(reliable.attacks.every((a) => Math.abs(a.budget.eps - 4 / 255) < 1e-12)).toBe(true);
   });
 });

@@ -8,12 +8,14 @@ import { prepareAudit, type PreparedAudit } from '../../src/main/engine/audit/pr
 import {
   AuditCancelledError,
   AuditInputError,
+  auditPhases,
   batchCount,
   partitionBatches,
   runAuditPart,
   type AuditPart,
 } from '../../src/main/engine/audit/run-audit';
 import { summariseAudit } from '../../src/main/engine/audit/summarise';
+import { convergenceMeasures } from '../../src/main/engine/audit/convergence';
 import { mergeOutcomes, worstCase } from '../../src/main/engine/audit/outcomes';
 import { BUILTIN_SUITES, loadSuite, SuiteError } from '../../src/main/engine/audit/suites';
 import { auditFixture, type AuditFixture } from '../helpers/audit-fixtures';
@@ -138,6 +140,14 @@ describe('audit run', () => {
     const a = summariseAudit(audit.plan.suite, parts, { galleryPerAttack: 2, durationMs: 1 });
     const b = summariseAudit(audit.plan.suite, [whole], { galleryPerAttack: 2, durationMs: 1 });
     expect(a.curves).toEqual(b.curves);
+    // The convergence runs are split by chunk, not by part: the same measures either way.
+    expect(convergenceMeasures(audit.plan.suite, a.outcomes, a.convergence)).toEqual(
+      convergenceMeasures(audit.plan.suite, b.outcomes, b.convergence),
+    );
+    expect(a.convergence.map((t) => t.sampleIndices.length)).toEqual([
+      audit.plan.indices.length,
+      audit.plan.indices.length,
+    ]);
     expect(a.gallery!.map((x) => [x.attackKey, x.sampleIndex])).toEqual(
       b.gallery!.map((x) => [x.attackKey, x.sampleIndex]),
     );
@@ -151,7 +161,10 @@ describe('audit run', () => {
       onProgress: (p) => phases.add(p.phase),
     });
     expect(tf.memory().numTensors).toBe(before);
-    expect([...phases]).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    // After the attacks and sweep points come the convergence runs of the iterative attacks.
+    const labels = auditPhases(audit.plan.suite, audit.plan.indices.length).map((p) => p.label);
+    expect(labels.slice(-2)).toEqual(['convergence: PGD-5', 'convergence: OM-PGD-5']);
+    expect([...phases]).toEqual(labels.map((_, i) => i));
   });
 
   it('stops between batches when cancelled', async () => {
@@ -255,6 +268,8 @@ describe('suites', () => {
         batchSize: 8,
         galleryPerAttack: 0,
       }),
-    ).rejects.toThrow(/attacks\.0\.preset: unknown attack preset "pgd-500"; known: fgsm, pgd-5/);
+    ).rejects.toThrow(
+      /attacks\.0\.preset: unknown attack preset "pgd-500"; known: fgsm, fgsm-rs, pgd-5/,
+    );
   });
 });

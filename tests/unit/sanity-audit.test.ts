@@ -13,6 +13,7 @@ import { AUDIT_CHECKS, runAuditChecks } from '../../src/main/engine/audit/checks
 import { gradientMaskingChecks } from '../../src/main/engine/audit/sanity-audit-check';
 import { SANITY_CHECKS } from '../../src/main/engine/audit/sanity';
 import { auditFixture } from '../helpers/audit-fixtures';
+import { CONVERGENCE_CHECKS, convergenceMeasures } from '../../src/main/engine/audit/convergence';
 
 let audit: PreparedAudit;
 let results: ReturnType<typeof summariseAudit>;
@@ -47,8 +48,24 @@ describe('gradient-masking checks in an audit', () => {
   });
 
   it('raise nothing for the normally trained fixture classifier', async () => {
-    const flags = await runAuditChecks({ plan: audit.plan, models: audit.models, results });
+    const flags = await gradientMaskingChecks({ plan: audit.plan, models: audit.models, results });
     expect(flags).toEqual([]);
+  });
+
+  it('include the convergence check, which finds PGD-5 short of converged here', async () => {
+    const flags = await runAuditChecks({ plan: audit.plan, models: audit.models, results });
+    const flagged = flags.filter((f) => f.check === CONVERGENCE_CHECKS.notConverged);
+    expect(flagged.map((f) => f.attackKey)).toEqual(['PGD-5']);
+    const [m] = convergenceMeasures(audit.plan.suite, results.outcomes, results.convergence);
+    expect(m).toMatchObject({ key: 'PGD-5', samples: 64, steps: 10, restarts: 3 });
+    expect(m.dropPoints).toBeGreaterThan(1);
+    expect(m.dropPoints).toBeCloseTo(100 * (m.baseAccuracy - m.strongerAccuracy), 9);
+    // The audit's own column on those samples is the base of the comparison.
+    expect(m.baseAccuracy).toBeCloseTo(results.attacks[0].accuracy, 9);
+    expect(flagged[0].message).toContain(
+      `PGD-5 not converged at ε = 4/255 ≈ 0.0157 [0,1] px: −${m.dropPoints.toFixed(1)} pts with 10 steps × 3 restarts`,
+    );
+    expect(flagged[0].details).toMatchObject({ dropPoints: m.dropPoints, samples: 64 });
   });
 
   it('flag the same classifier behind a rounding layer', async () => {

@@ -71,6 +71,7 @@ describe('migration list', () => {
     const db = new Database(':memory:');
     db.pragma('user_version = 99');
     expect(() => migrate(db, migrations, 'test.sqlite')).toThrow(SchemaVersionError);
+    expect(LATEST).toBeLessThan(99);
     expect(() => migrate(db, migrations, 'test.sqlite')).toThrow(
       new RegExp(`test.sqlite has schema version 99, newer than this app knows \\(${LATEST}\\)`),
     );
@@ -244,5 +245,52 @@ describe('v5 leases and the audit batch journal', () => {
     expect(() => batch.run('zz')).toThrow(/FOREIGN KEY/);
     db.prepare(`DELETE FROM audits`).run();
     expect(db.prepare('SELECT COUNT(*) AS n FROM audit_batches').get()).toEqual({ n: 0 });
+  });
+});
+
+describe('v6 attack options', () => {
+  const insertResult = (db: Database.Database, key: string, preset: string) =>
+    db
+      .prepare(
+        `INSERT INTO attack_results (audit_id, attack_key, position, preset, attack_id, name,
+           family, space, norm, unit, eps, accuracy, correct, total, time_ms,
+           images_per_second, mean_norm, max_norm)
+         VALUES ('a1', ?, 0, ?, 'fgsm', ?, 'seen', 'image', 'linf', 'pixel [0,1]', 0.1, 0.5, 1,
+           2, 1, 1, 0.1, 0.1)`,
+      )
+      .run(key, preset, key);
+
+  it('records that stored fgsm results ran with a random start, unless their suite said not', () => {
+    const db = freshDb(4);
+    insertModel(db, 'm1');
+    insertDataset(db, 'd1');
+    insertAudit(db, 'a1');
+    db.prepare(`UPDATE audits SET suite = ? WHERE id = 'a1'`).run(
+      JSON.stringify({
+        name: 's',
+        attacks: [
+          { preset: 'fgsm' },
+          { preset: 'fgsm', label: 'FGSM plain', options: { randomStart: false } },
+          { preset: 'pgd-50' },
+        ],
+      }),
+    );
+    insertResult(db, 'FGSM', 'fgsm');
+    insertResult(db, 'FGSM plain', 'fgsm');
+    insertResult(db, 'PGD-50', 'pgd-50');
+    migrate(db, upTo(6));
+    const options = Object.fromEntries(
+      (
+        db.prepare('SELECT attack_key, options FROM attack_results').all() as {
+          attack_key: string;
+          options: string;
+        }[]
+      ).map((r) => [r.attack_key, JSON.parse(r.options)]),
+    );
+    expect(options).toEqual({
+      FGSM: { randomStart: true },
+      'FGSM plain': { randomStart: false },
+      'PGD-50': {},
+    });
   });
 });

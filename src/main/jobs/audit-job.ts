@@ -51,7 +51,7 @@ async function runParts(
   ctx: Parameters<JobHandler<AuditJobParams>>[0],
 ): Promise<AuditPart[]> {
   const { plan, models } = prepared;
-  const phases = auditPhases(plan.suite);
+  const phases = auditPhases(plan.suite, plan.indices.length);
   const ranges = partitionBatches(batchCount(plan), params.workers);
   const tracker = new AuditProgressTracker(
     phases,

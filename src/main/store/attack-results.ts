@@ -24,6 +24,7 @@ interface AttackResultRow {
   images_per_second: number;
   mean_norm: number;
   max_norm: number;
+  options: string;
 }
 
 function fromRow(r: AttackResultRow): AttackResultInfo {
@@ -46,6 +47,7 @@ function fromRow(r: AttackResultRow): AttackResultInfo {
     imagesPerSecond: r.images_per_second,
     meanPerturbationNorm: r.mean_norm,
     maxPerturbationNorm: r.max_norm,
+    options: JSON.parse(r.options) as AttackResultInfo['options'],
   };
 }
 
@@ -53,10 +55,10 @@ export function attackResultsTable(db: Db) {
   const insert = db.prepare(
     `INSERT INTO attack_results (audit_id, attack_key, position, preset, attack_id, name, family,
        space, norm, unit, eps, step_size, steps, scaling, accuracy, correct, total, time_ms,
-       images_per_second, mean_norm, max_norm)
+       images_per_second, mean_norm, max_norm, options)
      VALUES (@auditId, @key, @position, @preset, @attackId, @name, @family, @space, @norm, @unit,
        @eps, @stepSize, @steps, @scaling, @accuracy, @correct, @total, @timeMs, @imagesPerSecond,
-       @meanNorm, @maxNorm)`,
+       @meanNorm, @maxNorm, @options)`,
   );
   return {
     /** Caller wraps this in a transaction together with the outcomes it describes. */
@@ -83,6 +85,7 @@ export function attackResultsTable(db: Db) {
         imagesPerSecond: r.imagesPerSecond,
         meanNorm: r.meanPerturbationNorm,
         maxNorm: r.maxPerturbationNorm,
+        options: JSON.stringify(r.options ?? {}),
       });
     },
     list(auditId: string): AttackResultInfo[] {

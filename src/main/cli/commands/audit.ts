@@ -4,6 +4,7 @@ import type { AuditDetail, BudgetInfo, JobEvent } from '../../../shared/api';
 import { createApi } from '../../api/index';
 import { readSuiteFile, resolveSuite } from '../../engine/audit/suites';
 import { formatPixels } from '../../engine/attacks/presets';
+import { attackNotes } from '../../engine/report/load/sanity';
 import { EXIT, UserError, type CliCommand } from '../command';
 import { numberFlag } from '../flags';
 import { createProgressDisplay } from '../progress';
@@ -56,12 +57,33 @@ export function formatBudget(b: BudgetInfo): string {
   return parts.join(', ');
 }
 
+/**
+ * The result table; a "check" column appears when a sanity flag names an attack (e.g. "not
+ * converged: −2.6 pts with 100 steps × 3 restarts"), beside that attack's accuracy.
+ */
 export function auditTable(a: AuditDetail): string {
-  const rows = a.attacks.map((r) => [r.name, formatBudget(r.budget), pct(r.accuracy)]);
+  const flags = a.sanityFlags ?? [];
+  const notes = a.attacks.map((r) => attackNotes(flags, r.key).join('; '));
+  const withNotes = notes.some(Boolean);
+  const rows = a.attacks.map((r, i) => {
+    const budget = formatBudget(r.budget);
+    const restarts = r.options?.restarts;
+    const row = [
+      r.name,
+      typeof restarts === 'number' && restarts > 1 ? `${budget} × ${restarts} restarts` : budget,
+      pct(r.accuracy),
+    ];
+    return withNotes ? [...row, notes[i] ? `⚠ ${notes[i]}` : ''] : row;
+  });
   rows.push(['standard (no attack)', '–', pct(a.standardAccuracy)]);
   rows.push(['worst case (per sample)', 'all attacks above', pct(a.worstCaseAccuracy)]);
   return renderTable(
-    [{ header: 'attack' }, { header: 'budget' }, { header: 'accuracy', align: 'right' }],
+    [
+      { header: 'attack' },
+      { header: 'budget' },
+      { header: 'accuracy', align: 'right' },
+      ...(withNotes ? [{ header: 'check' }] : []),
+    ],
     rows,
     [a.attacks.length - 1],
   );

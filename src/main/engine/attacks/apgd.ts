@@ -228,6 +228,8 @@ function rows<T extends tf.Tensor>(t: T, idx: number[]): T {
 
 abstract class Apgd extends ImageAttack {
   readonly geometry = LINF;
+  /** Restarts attack only the samples still robust, inside one call. */
+  readonly handlesRestarts = true;
   protected abstract readonly loss: SampleLoss;
 
   protected override resolveBudget(b: Budget): ResolvedBudget {

@@ -112,6 +112,11 @@ export abstract class AttackBase implements Attack {
     }
   }
 
+  /** The budget as the attack runs it, with its default step size and steps filled in. */
+  resolve(budget: Budget): ResolvedBudget {
+    return this.resolveBudget(budget);
+  }
+
   /** Fill in defaults for step size and number of steps. Override per attack. */
   protected resolveBudget(budget: Budget): ResolvedBudget {
     return { eps: budget.eps, stepSize: budget.stepSize ?? budget.eps, steps: budget.steps ?? 1 };
@@ -135,6 +140,11 @@ export abstract class AttackBase implements Attack {
     budget: ResolvedBudget,
     proposal: Proposal,
   ): Enforced;
+
+  /** Conservative default: assume randomness, so restarts are tried. */
+  randomised(_options: AttackOptions): boolean {
+    return true;
+  }
 
   protected fail(message: string): never {
     throw new AttackInputError(this.id, message);

@@ -10,6 +10,15 @@
  * same thing); DMAT ε = 0.5 px, step ε/√200, 200 steps. The flow is never scaled with the image
  * size. Any H×W (the smoothing radius shrinks to fit images under 13 px), 1 or 3 channels.
  *
+ * Differences from advex-uar's code (ddkang/advex-uar, elastic_attack.py and elastic.py):
+ *  - zero flow is the identity and ε is exactly pixels. advex-uar samples with F.grid_sample on
+ *    the grid linspace(−1, 1, side) plus the flow scaled by 2/side: with PyTorch ≥ 1.3's default
+ *    align_corners=False that grid is not the identity (the clean image is resampled at a zoom of
+ *    side/(side − 1), half a pixel of zeros at the border) while ε is exact; with the older
+ *    default (align_corners=True) the grid is the identity and ε is ε·(side − 1)/side pixels;
+ *  - each sample's best iterate is returned (advex-uar: the last);
+ *  - any H×W and 1 or 3 channels (advex-uar: square RGB images).
+ *
  * Example: `new ElasticAttack().attack(ctx, batch, { eps: 0.5, steps: 200 })`.
  */
 import * as tf from '@tensorflow/tfjs';

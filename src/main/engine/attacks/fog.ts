@@ -10,6 +10,19 @@
  * Shapes: any H×W (the map has side M = next power of two ≥ max(H, W) and is centre-cropped),
  * 1 or 3 channels (one fog map per image, shared by the channels).
  *
+ * Differences from advex-uar's code (ddkang/advex-uar, fog_attack.py and fog.py):
+ *  - units: [0,1] pixels instead of [0,255] (the same blend);
+ *  - the map is scaled to [0,1] per image; advex-uar takes one min and max over the whole batch,
+ *    so an image's fog spans only part of [0,1] and depends on its batch companions: weaker, and
+ *    not reproducible across batch sizes;
+ *  - the diamond step takes the neighbours one cell away, as the plasma fractal advex-uar ports;
+ *    its torch port rolls by two (`torch.roll(drgrid, 2, 1)`), a different texture on grids of
+ *    4 cells and more;
+ *  - map side: advex-uar uses 2^(⌊log₂ side⌋ + 1) with a fixed 16-pixel crop per side, the same
+ *    as ours at 224 px, and nothing left of a 28-pixel image;
+ *  - each sample's best iterate is returned (advex-uar: the last).
+ * The measured effect of each on the shipped classifiers is in docs/attacks-vs-advex-uar.md.
+ *
  * Example: `new FogAttack().attack(ctx, batch, { eps: 128 / 255, steps: 200 })`.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -113,6 +126,11 @@ export class FogAttack extends ParametricAttack {
 
   protected defaultStepSize(): number {
     return 0.002236;
+  }
+
+  /** The map variables are drawn at random whatever the start. */
+  override randomised(_options: AttackOptions): boolean {
+    return true;
   }
 
   protected setup(

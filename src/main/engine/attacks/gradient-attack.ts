@@ -17,6 +17,10 @@ export abstract class ImageGradientAttack extends ImageAttack {
   /** Whether the attack starts from a random point of the ball unless options say otherwise. */
   protected readonly defaultRandomStart: boolean = false;
 
+  override randomised(options: AttackOptions): boolean {
+    return options.randomStart ?? this.defaultRandomStart;
+  }
+
   /** A custom ascent rule for this call (e.g. momentum); the norm's normalisation if undefined. */
   protected makeRule(_options: AttackOptions): StepRule | undefined {
     return undefined;
@@ -53,6 +57,10 @@ export abstract class ImageGradientAttack extends ImageAttack {
 
 export abstract class LatentGradientAttack extends LatentAttack {
   protected readonly defaultRandomStart: boolean = false;
+
+  override randomised(options: AttackOptions): boolean {
+    return options.randomStart ?? this.defaultRandomStart;
+  }
 
   protected async run(
     ctx: AttackContext,

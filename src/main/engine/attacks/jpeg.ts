@@ -15,9 +15,22 @@
  *
  * Units: v is in quantisation steps of the quality-50 tables (one unit = one step of that
  * coefficient's quantiser), independent of the pixel range. ε of `jpeg-l1` is a total and scales
- * with the pixel count (unseen-presets.ts). The reference adds v/2 (through its noisy-rounding
- * hook); here v is added as stated in ALGORITHMS.md §3, so a given ε perturbs twice as much as
- * the same ε in the reference code.
+ * with the pixel count (unseen-presets.ts).
+ *
+ * Differences from advex-uar's code (ddkang/advex-uar, jpeg_attack.py and jpeg.py):
+ *  - the offset: advex-uar adds v/2 (its noisy-rounding hook computes x + ε·((0.5 + 0.5·v/ε)
+ *    − 0.5)); here v is added as ALGORITHMS.md §3 states, so our ε is advex-uar's 2ε: the same
+ *    ε perturbs twice as much here (the stronger reading);
+ *  - the quantisation tables are in the standard orientation (rows = vertical frequency);
+ *    advex-uar transposes both;
+ *  - JPEG-L1's box: the room of a coefficient is 2 in either direction, so |v| ≤ 2 holds;
+ *    advex-uar measures the room from the current iterate (2 − v or v + 2) but uses it as a
+ *    vertex, so its iterates can reach ±4;
+ *  - advex-uar evaluates its random start unscaled (an offset of ε·v/2 at the first gradient);
+ *    here the start is in the budget like every iterate;
+ *  - any H×W (edge padding to the block size; advex-uar refuses sides that are not multiples of
+ *    16) and 1 channel (Y only);
+ *  - each sample's best iterate is returned (advex-uar: the last).
  *
  * Example (28×28×1, DMAT setting scaled): `new JpegL1().attack(ctx, batch, { eps: 4.08, steps: 200 })`.
  */

@@ -12,6 +12,15 @@
  * L = (ε/255)·C·H·W (see unseen-presets.ts for the scaling rule). No step size (Frank-Wolfe's is
  * 1/(t+1)); reference 200 iterations. Random start uniform in the L1 ball, clipped to the box.
  *
+ * Differences from advex-uar's code (ddkang/advex-uar, fw_attack.py):
+ *  - units: L is a total in [0,1] units over C·H·W values of the audited image (advex-uar:
+ *    ε·side²·3 in [0,255], RGB assumed);
+ *  - the random start is clipped to the box before it is evaluated (advex-uar evaluates it
+ *    unclipped; the first step discards it in both);
+ *  - the cut-off is found to machine precision (advex-uar: 17 bisection steps on the sorted
+ *    cumulative room, exact up to 2^17 values);
+ *  - each sample's best iterate is returned (advex-uar: the last).
+ *
  * Example (28×28×1): `new L1FrankWolfe().attack(ctx, batch, { eps: (0.508 / 255) * 784, steps: 200 })`.
  */
 import * as tf from '@tensorflow/tfjs';

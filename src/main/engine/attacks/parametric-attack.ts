@@ -113,6 +113,11 @@ export abstract class ParametricAttack extends AttackBase {
 
   protected abstract defaultStepSize(eps: number, steps: number): number;
 
+  /** Random unless the start is switched off; attacks with random kernels or maps override. */
+  override randomised(options: AttackOptions): boolean {
+    return options.randomStart !== false;
+  }
+
   /** Builds the parameters, renderer, update and projection for this batch. */
   protected abstract setup(
     x: tf.Tensor4D,

@@ -9,6 +9,10 @@
  * (default 10). Option `randomStart` (default true): start uniformly in the ball.
  * Reference settings (ALGORITHMS.md §2): ε = 4/255, α = 1/255, K = 5 for training, 50 to evaluate.
  *
+ * PGD-L2 is also the unseen "L2" column (Kang et al.): advex-uar's pgd_attack.py with norm 'l2'
+ * takes the same steps (start uniform in the ball, ∇/‖∇‖₂, projection, box) in [0,255] units;
+ * the only difference is the unit of ε (here [0,1], a radius over all C·H·W values).
+ *
  * Shapes: x [B,H,W,C] in [0,1], y [B] int32. Example:
  *   await new PgdLinf().attack({ classifier }, { x, y }, { eps: 4 / 255, stepSize: 1 / 255, steps: 50 })
  */

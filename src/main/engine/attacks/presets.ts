@@ -39,6 +39,8 @@ export function describeBudget(
   if (budget.steps !== undefined)
     parts.push(`${budget.steps} step${budget.steps === 1 ? '' : 's'}`);
   if (options.randomStart) parts.push('random start');
+  if (typeof options.restarts === 'number' && options.restarts > 1)
+    parts.push(`${options.restarts} restarts`);
   if (typeof options.momentum === 'number') parts.push(`μ = ${options.momentum}`);
   return parts.join(', ');
 }
@@ -80,9 +82,20 @@ function omPgd(steps: number): AttackPreset {
 
 export const PRESETS: readonly AttackPreset[] = [
   {
+    // Goodfellow et al.: one signed step of ε from the clean image (the paper's eq. 2).
     id: 'fgsm',
     attackId: 'fgsm',
     name: 'FGSM',
+    unit: 'pixel [0,1]',
+    budgetFor: fixed({ eps: px(4), stepSize: px(4), steps: 1 }),
+    options: { randomStart: false },
+  },
+  {
+    // Wong et al. ("fast is better than free"): start U(−ε, ε), one step of 1.25ε; the variant
+    // the DMAT code evaluates and trains with.
+    id: 'fgsm-rs',
+    attackId: 'fgsm',
+    name: 'FGSM-RS',
     unit: 'pixel [0,1]',
     budgetFor: fixed({ eps: px(4), stepSize: px(5), steps: 1 }),
     options: { randomStart: true },

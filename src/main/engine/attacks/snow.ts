@@ -13,6 +13,17 @@
  * stepSize in intensity units (reference 0.002236, 200 steps). Any H×W; 1 or 3 channels (the
  * luminance of a one-channel image is the image).
  *
+ * Differences from advex-uar's code (ddkang/advex-uar, snow_attack.py and snow.py):
+ *  - the flake budget covers the partial 8×8 blocks at the border; advex-uar pools into
+ *    ⌊(side/4)/8⌋ whole blocks, so images under 32 px (28×28: a 7×7 intensity grid) get no budget
+ *    at all and the flakes can reach full intensity everywhere, a different threat model. At
+ *    224 px both are the same;
+ *  - every iterate is projected; advex-uar skips the projection after its last step, so its
+ *    returned intensities may exceed the budget by one step;
+ *  - one-channel images are their own luminance (advex-uar: RGB only); the intensity grid is
+ *    ⌈H/4⌉×⌈W/4⌉ for any H×W (advex-uar: ⌊side/4⌋, square images);
+ *  - each sample's best iterate is returned (advex-uar: the last).
+ *
  * Example: `new SnowAttack().attack(ctx, batch, { eps: 0.0625, steps: 200 })`.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -231,6 +242,11 @@ export class SnowAttack extends ParametricAttack {
 
   protected defaultStepSize(): number {
     return 0.002236;
+  }
+
+  /** The flake kernels and intensities are drawn at random whatever the start. */
+  override randomised(_options: AttackOptions): boolean {
+    return true;
   }
 
   protected setup(

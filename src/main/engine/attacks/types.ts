@@ -39,6 +39,8 @@ export interface AttackOptions {
   /** Seed for random starts and random attack parameters: same seed, same result. */
   seed?: number;
   randomStart?: boolean;
+  /** Runs of the attack with different seeds; a sample counts as broken if any run breaks it. */
+  restarts?: number;
   [key: string]: unknown;
 }
 
@@ -70,4 +72,12 @@ export interface Attack {
     budget: Budget,
     options?: AttackOptions,
   ): Promise<AttackResult>;
+  /**
+   * Whether a call with these options draws anything at random (a start, kernels, a map), so
+   * that another seed can find what this one missed; a deterministic attack gains nothing from
+   * restarts.
+   */
+  randomised(options: AttackOptions): boolean;
+  /** True when the attack runs `options.restarts` itself (APGD); otherwise restarts.ts does. */
+  readonly handlesRestarts?: boolean;
 }

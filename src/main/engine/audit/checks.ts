@@ -6,6 +6,7 @@
 import type { SanityFlag } from '../../../shared/api';
 import type { AuditModels, AuditPlan } from './run-audit';
 import type { summariseAudit } from './summarise';
+import { convergenceChecks } from './convergence-audit-check';
 import { gradientMaskingChecks } from './sanity-audit-check';
 
 export interface AuditCheckInput {
@@ -17,7 +18,7 @@ export interface AuditCheckInput {
 
 export type AuditCheck = (input: AuditCheckInput) => Promise<SanityFlag[]>;
 
-export const AUDIT_CHECKS: AuditCheck[] = [gradientMaskingChecks];
+export const AUDIT_CHECKS: AuditCheck[] = [gradientMaskingChecks, convergenceChecks];
 
 /** Run every check; a check that throws becomes an error flag rather than failing the audit. */
 export async function runAuditChecks(

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { AuditImages } from '../../../shared/api';
+import { attackWithRestarts } from '../attacks/restarts';
 import { deriveSeed } from '../attacks/seeds';
 import type { AttackBatch, AttackContext, AttackOptions, Budget } from '../attacks/types';
 import { batches, disposeBatch, type Batch } from '../data/batching';
@@ -18,6 +19,12 @@ import type { AuditPhase, PartProgress } from './progress';
 import type { ResolvedSuite, ResolvedSuiteAttack } from './suites';
 import { galleryImage, GalleryPicker, type GalleryCandidate } from './gallery';
 import type { AttackRecord, BatchJournal } from './journal';
+import {
+  convergenceChunks,
+  convergenceTargets,
+  CONVERGENCE,
+  type ConvergenceTally,
+} from './convergence';
 
 export interface AuditPlan {
   dataset: Dataset;
@@ -60,6 +67,8 @@ export interface AuditPart {
   sweeps: SweepTally[];
   gallery: GalleryCandidate[];
   cleanTimeMs: number;
+  /** Stronger settings of the iterative attacks on this part's share of the subset. */
+  convergence: ConvergenceTally[];
 }
 
 export class AuditCancelledError extends Error {
@@ -99,8 +108,13 @@ export function partIndices(plan: AuditPlan, range: [number, number]): number[] 
   return plan.indices.slice(range[0] * plan.batchSize, range[1] * plan.batchSize);
 }
 
-/** The phases every part goes through, in order, with their relative cost. */
-export function auditPhases(suite: ResolvedSuite): AuditPhase[] {
+/**
+ * The phases every part goes through, in order, with their relative cost. The convergence
+ * phases run on a subset of `sampleCount` samples; their weight is scaled to it, and parts
+ * report them in proportion to their own samples.
+ */
+export function auditPhases(suite: ResolvedSuite, sampleCount = Infinity): AuditPhase[] {
+  const share = Math.min(1, CONVERGENCE.samples / Math.max(sampleCount, 1));
   return [
     { label: 'clean', weight: 1, isAttack: false },
     ...suite.attacks.map((a) => ({
@@ -115,6 +129,13 @@ export function auditPhases(suite: ResolvedSuite): AuditPhase[] {
         isAttack: false,
       })),
     ),
+    ...convergenceTargets(suite)
+      .filter((t) => t.counterpart < 0)
+      .map((t) => ({
+        label: `convergence: ${suite.attacks[t.attack].key}`,
+        weight: share * (1 + t.setting.steps * (1 + (t.setting.restarts - 1) / 2)),
+        isAttack: false,
+      })),
   ];
 }
 
@@ -251,7 +272,7 @@ export async function runAuditPart(
     batchNo: number,
   ): Promise<AttackRecord> => {
     const start = performance.now();
-    const res = await a.attack.attack(ctx, attackBatch(a, b), a.budget, {
+    const res = await attackWithRestarts(a.attack, ctx, attackBatch(a, b), a.budget, {
       ...a.options,
       seed: seedFor(plan.seed, ai + 1, batchNo),
     });
@@ -366,7 +387,83 @@ export async function runAuditPart(
       put: (phase, batch, r) => journal.put(1 + plan.suite.attacks.length + phase, batch, r),
     },
   );
-  return { outcomes, attacks: tallies, sweeps, gallery: picker.all(), cleanTimeMs };
+  const convergence = await runConvergence(
+    plan,
+    ctx,
+    attackBatch,
+    cleanImages,
+    range,
+    needLatent,
+    models,
+    check,
+    (phase, fraction) =>
+      opts.onProgress?.({
+        phase: 1 + plan.suite.attacks.length + countSweepPoints(plan) + phase,
+        samplesDone: Math.round(fraction * n),
+      }),
+  );
+  return { outcomes, attacks: tallies, sweeps, gallery: picker.all(), cleanTimeMs, convergence };
+}
+
+function countSweepPoints(plan: AuditPlan): number {
+  return plan.suite.sweeps.reduce((s, w) => s + w.eps.length, 0);
+}
+
+/**
+ * The stronger settings of the iterative attacks (convergence.ts) on the chunks of the subset
+ * assigned to this part's batches; `progress(phase, fraction)` after each chunk.
+ */
+async function runConvergence(
+  plan: AuditPlan,
+  ctx: AttackContext,
+  attackBatch: (a: ResolvedSuiteAttack, b: Batch) => AttackBatch,
+  cleanImages: (b: Batch) => tf.Tensor4D,
+  range: [number, number],
+  needLatent: boolean,
+  models: AuditModels,
+  check: () => void,
+  progress: (phase: number, fraction: number) => void,
+): Promise<ConvergenceTally[]> {
+  const chunks = convergenceChunks(plan.indices.length, batchCount(plan)).filter(
+    (c) => c.batch >= range[0] && c.batch < range[1],
+  );
+  const mine = chunks.reduce((s, c) => s + c.positions.length, 0);
+  const targets = convergenceTargets(plan.suite).filter((t) => t.counterpart < 0);
+  const out: ConvergenceTally[] = [];
+  for (const [phase, t] of targets.entries()) {
+    const a = plan.suite.attacks[t.attack];
+    const tally: ConvergenceTally = { key: a.key, sampleIndices: [], correct: [] };
+    let done = 0;
+    for (const chunk of chunks) {
+      const indices = chunk.positions.map((p) => plan.indices[p]);
+      for (const b of batches(plan.dataset, {
+        split: plan.split,
+        batchSize: indices.length,
+        indices,
+        onManifold: needLatent,
+        generator: models.generator,
+      })) {
+        try {
+          check();
+          const clean = await cleanPredictions(ctx, cleanImages(b));
+          const predicted = await attackedPredictions(ctx, a, attackBatch(a, b), t.setting.budget, {
+            ...t.setting.options,
+            seed: seedFor(plan.seed, 30_000 + t.attack, chunk.index),
+          });
+          const y = await b.y.data();
+          tally.sampleIndices.push(...b.indices);
+          predicted.forEach((p, i) => tally.correct.push(clean[i] === y[i] && p === y[i]));
+        } finally {
+          disposeBatch(b);
+        }
+      }
+      done += chunk.positions.length;
+      progress(phase, mine === 0 ? 1 : done / mine);
+    }
+    if (chunks.length === 0) progress(phase, 1);
+    out.push(tally);
+  }
+  return out;
 }
 
 async function cleanPredictions(ctx: AttackContext, x: tf.Tensor4D): Promise<number[]> {
@@ -385,7 +482,7 @@ async function attackedPredictions(
   budget: Budget,
   options: AttackOptions,
 ): Promise<number[]> {
-  const res = await a.attack.attack(ctx, batch, budget, options);
+  const res = await attackWithRestarts(a.attack, ctx, batch, budget, options);
   tf.dispose([res.xAdv, ...(res.wAdv ? [res.wAdv] : [])]);
   return res.predicted;
 }

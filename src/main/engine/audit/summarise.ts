@@ -5,6 +5,7 @@
  */
 import type { AttackResultInfo, SweepCurve } from '../../../shared/api';
 import type { AuditResults } from '../../store/index';
+import { mergeConvergence, type ConvergenceTally } from './convergence';
 import { chooseGallery } from './gallery';
 import { accuracyOf, mergeOutcomes, worstCase } from './outcomes';
 import type { AuditPart } from './run-audit';
@@ -14,7 +15,7 @@ export function summariseAudit(
   suite: ResolvedSuite,
   parts: readonly AuditPart[],
   opts: { galleryPerAttack: number; durationMs: number },
-): Omit<AuditResults, 'sanityFlags' | 'reproducibility'> {
+): Omit<AuditResults, 'sanityFlags' | 'reproducibility'> & { convergence: ConvergenceTally[] } {
   const outcomes = mergeOutcomes(parts.map((p) => p.outcomes));
   const attacks: AttackResultInfo[] = suite.attacks.map((a, i) => {
     const tallies = parts.map((p) => p.attacks[i]);
@@ -37,6 +38,7 @@ export function summariseAudit(
       imagesPerSecond: timeMs > 0 ? (1000 * total) / timeMs : 0,
       meanPerturbationNorm: total === 0 ? 0 : tallies.reduce((s, t) => s + t.normSum, 0) / total,
       maxPerturbationNorm: Math.max(0, ...tallies.map((t) => t.normMax)),
+      options: a.info.options,
     };
   });
   const curves: SweepCurve[] = suite.sweeps.map((s) => ({
@@ -60,6 +62,7 @@ export function summariseAudit(
     attacks,
     outcomes,
     curves,
+    convergence: mergeConvergence(parts.map((p) => p.convergence ?? [])),
     gallery: chooseGallery(
       parts.flatMap((p) => p.gallery),
       suite.attacks.map((a) => a.key),

@@ -133,7 +133,7 @@ export function loadReportData(
     },
     generatedAt: opts.generatedAt ?? new Date().toISOString(),
     clean,
-    attacks: attacksOf(audit.suite, attacks),
+    attacks: attacksOf(audit.suite, attacks, store.sanityFlags.list(auditId)),
     worstCase: { ...worst, attackIds: attacks.map((a) => a.key) },
     perClass: perClassOf(outcomes.labels, outcomes.cleanCorrect, robust.perSample, className),
     sweeps: store.sweeps.list(auditId).map((c) => ({

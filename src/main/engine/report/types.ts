@@ -44,6 +44,8 @@ export interface ReportAttackResult extends ReportCount {
   unitDetail?: string;
   /** The published setting in its own units, e.g. "ε = 128 in [0,255] units, 200 steps". */
   referenceNote?: string;
+  /** Sanity flags raised on this attack, one short phrase each ("not converged: −2.6 pts …"). */
+  notes?: string[];
 }
 
 export interface ReportSweepPoint {

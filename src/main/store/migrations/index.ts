@@ -5,6 +5,7 @@ import { auditsMigration } from './002-audits';
 import { runsMigration } from './003-runs';
 import { reportsJobsMigration } from './004-reports-jobs';
 import { leasesBatchesMigration } from './005-leases-batches';
+import { attackOptionsMigration } from './006-attack-options';
 
 export const migrations: readonly Migration[] = [
   libraryMigration,
@@ -12,4 +13,5 @@ export const migrations: readonly Migration[] = [
   runsMigration,
   reportsJobsMigration,
   leasesBatchesMigration,
+  attackOptionsMigration,
 ];

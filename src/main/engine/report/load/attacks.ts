@@ -1,5 +1,6 @@
 /** Stored attack results → report rows, with what the presets say about units and settings. */
-import type { AttackResultInfo, SuiteDefinition } from '../../../../shared/api';
+import type { AttackResultInfo, SanityFlag, SuiteDefinition } from '../../../../shared/api';
+import { attackNotes } from './sanity';
 import { findPreset as findSeenPreset, type AttackPreset } from '../../attacks/presets';
 import { findUnseenPreset } from '../../attacks/unseen-presets';
 import type { ReportAttackResult } from '../types';
@@ -15,6 +16,8 @@ function presetText(id: string, field: 'unitLabel' | 'referenceNote'): string | 
 }
 
 function randomStartOf(suite: SuiteDefinition, a: AttackResultInfo): boolean | undefined {
+  const stored = a.options?.randomStart;
+  if (typeof stored === 'boolean') return stored;
   const spec = suite.attacks.find((s) => (s.label ?? findPreset(s.preset)?.name) === a.key);
   const option = spec?.options?.randomStart ?? findPreset(a.preset)?.options.randomStart;
   return typeof option === 'boolean' ? option : undefined;
@@ -24,6 +27,7 @@ function randomStartOf(suite: SuiteDefinition, a: AttackResultInfo): boolean | u
 export function attacksOf(
   suite: SuiteDefinition,
   attacks: AttackResultInfo[],
+  flags: readonly SanityFlag[] = [],
 ): ReportAttackResult[] {
   return attacks.map((a) => ({
     id: a.key,
@@ -35,6 +39,7 @@ export function attacksOf(
     stepSize: a.budget.stepSize,
     steps: a.budget.steps,
     randomStart: randomStartOf(suite, a),
+    restarts: typeof a.options?.restarts === 'number' ? a.options.restarts : undefined,
     seen: a.family === 'seen',
     inWorstCase: true,
     correct: a.correct,
@@ -44,5 +49,6 @@ export function attacksOf(
     budgetNote: a.budget.scaling,
     unitDetail: presetText(a.preset, 'unitLabel'),
     referenceNote: presetText(a.preset, 'referenceNote'),
+    notes: attackNotes(flags, a.key),
   }));
 }

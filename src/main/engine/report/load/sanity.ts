@@ -1,5 +1,6 @@
 /** Stored sanity flags → report rows with a title and the engine's one-sentence message. */
 import type { AttackResultInfo, SanityFlag } from '../../../../shared/api';
+import { attackNotes as notesOf } from '../../../../shared/sanity-notes';
 import type { ReportSanityFlag } from '../types';
 
 /**
@@ -13,6 +14,8 @@ export const CHECK_TITLES: Record<string, string> = {
   'probability-outputs': 'Model outputs probabilities, not logits',
   'accuracy-not-falling': 'Accuracy does not fall as the budget grows',
   'noise-beats-gradient-attack': 'Random noise beats a gradient attack',
+  'attack-not-converged': 'Attack not converged',
+  'attacks-converged': 'Iterative attacks converged',
 };
 
 function humanise(id: string): string {
@@ -31,4 +34,9 @@ export function sanityOf(flags: SanityFlag[], attacks: AttackResultInfo[]): Repo
       explanation: f.message,
     };
   });
+}
+
+/** Short notes for an attack's row, with the report's check titles. */
+export function attackNotes(flags: readonly SanityFlag[], attackKey: string): string[] {
+  return notesOf(flags, attackKey, CHECK_TITLES);
 }

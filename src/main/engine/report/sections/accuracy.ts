@@ -84,7 +84,7 @@ export function accuracySection(layout: ReportLayout, data: ReportData): void {
     },
     ...data.attacks.map((a) => ({
       cells: [
-        a.name,
+        a.notes?.length ? { text: `${a.name}\n${a.notes.join('\n')}`, color: INK.warn } : a.name,
         formatBudget(a.eps, a.unit, a.norm),
         formatCount(a.correct, a.total),
         {

@@ -38,7 +38,11 @@ export function threatModelSection(layout: ReportLayout, data: ReportData): void
         formatNorm(a.norm),
         `${budgetSymbol(a.space)} = ${formatEps(a.eps, a.unit, a.norm)}`,
         a.unit,
-        a.steps === undefined ? '—' : String(a.steps),
+        a.steps === undefined
+          ? '—'
+          : a.restarts && a.restarts > 1
+            ? `${a.steps} × ${a.restarts}`
+            : String(a.steps),
         a.stepSize === undefined ? '—' : formatEps(a.stepSize, a.unit, a.norm),
         a.randomStart === undefined ? '—' : a.randomStart ? 'yes' : 'no',
         a.inWorstCase ? 'yes' : 'no',
