@@ -2,6 +2,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 import { installApi } from '../../src/renderer/src/lib/api';
+import { useAuditsStore } from '../../src/renderer/src/stores/audits';
 import { useJobsStore } from '../../src/renderer/src/stores/jobs';
 import { useLibraryStore } from '../../src/renderer/src/stores/library';
 import { useRunsStore } from '../../src/renderer/src/stores/runs';
@@ -124,5 +125,29 @@ describe('jobs and runs stores', () => {
     expect(runs.accuracyPoints).toEqual([{ epoch: 1, clean: 0.5, pgd: 0.2 }]);
     bridge.emit({ ...base, type: 'done', result: null });
     expect(jobs.activeCount).toBe(0);
+  });
+});
+
+describe('audits store', () => {
+  it('resumes an interrupted audit by its id, then shows it again', async () => {
+    const audit = { id: 'a-1', status: 'running' };
+    const b = fakeBridge({
+      resumeAudit: (async (input: { id: string }) => {
+        b.calls.push({ name: 'resumeAudit', input });
+        return { jobId: 'j-2', kind: 'audit', targetId: input.id };
+      }) as never,
+      listAudits: (async () => [audit]) as never,
+      getAudit: (async (input: { id: string }) => {
+        b.calls.push({ name: 'getAudit', input });
+        return audit;
+      }) as never,
+    });
+    installApi(b);
+    const audits = useAuditsStore();
+    const ref = await audits.resume('a-1');
+    expect(ref).toEqual({ jobId: 'j-2', kind: 'audit', targetId: 'a-1' });
+    expect(b.calls.map((c) => c.name)).toEqual(['resumeAudit', 'getAudit']);
+    expect(audits.currentId).toBe('a-1');
+    expect(audits.current?.status).toBe('running');
   });
 });

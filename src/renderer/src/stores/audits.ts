@@ -82,6 +82,14 @@ export const useAuditsStore = defineStore('audits', {
       await api().cancelAudit({ id });
       await this.loadList();
     },
+    /** Continues a cancelled or interrupted audit from its finished attacks and batches. */
+    async resume(id: string) {
+      this.wire();
+      const ref = await api().resumeAudit({ id });
+      await this.loadList();
+      await this.open(id);
+      return ref;
+    },
     async setCompare(ids: string[]) {
       this.compareIds = ids;
       this.compared = await Promise.all(ids.map((id) => api().getAudit({ id })));
