@@ -6,7 +6,9 @@
  * for the user. `DMAT_BACKEND` forces one candidate.
  */
 import * as tf from '@tensorflow/tfjs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { registerCpuKernelFixes, registerWasmKernels } from './kernels/index';
 import { relaxedSimd } from './kernels/simd/instances';
 import { installBatchMoments } from './batch-moments';
@@ -40,13 +42,17 @@ const candidates: Candidate[] = [
     key: 'tensorflow-gpu',
     provider: '@tensorflow/tfjs-node-gpu',
     backend: 'tensorflow',
-    load: async () => void require('@tensorflow/tfjs-node-gpu'),
+    load: async () => {
+      // Checked before loading: a second native package would register every kernel again.
+      if (!gpuVisible()) throw new Error('no CUDA device visible');
+      loadNative('@tensorflow/tfjs-node-gpu');
+    },
   },
   {
     key: 'tensorflow',
     provider: '@tensorflow/tfjs-node',
     backend: 'tensorflow',
-    load: async () => void require('@tensorflow/tfjs-node'),
+    load: async () => loadNative('@tensorflow/tfjs-node'),
   },
   {
     key: 'wasm',
@@ -66,6 +72,21 @@ const candidates: Candidate[] = [
 ];
 
 let current: Promise<BackendReport> | undefined;
+
+/**
+ * Require a native tfjs package only when its binary is there: the package registers its
+ * kernels before it loads the binary, so a copy installed without it (`--ignore-scripts`, or
+ * a download that failed) would leave a half-registered backend and a screen of warnings.
+ */
+function loadNative(pkg: string): void {
+  const root = path.dirname(require.resolve(`${pkg}/package.json`));
+  const lib = path.join(root, 'lib');
+  const found =
+    existsSync(lib) &&
+    readdirSync(lib).some((d) => existsSync(path.join(lib, d, 'tfjs_binding.node')));
+  if (!found) throw new Error(`installed without its native binary (run: npm rebuild ${pkg})`);
+  require(pkg);
+}
 
 function explain(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
@@ -88,8 +109,6 @@ async function choose(forced: string | undefined): Promise<BackendReport> {
       await c.load();
       if (!(await tf.setBackend(c.backend))) throw new Error(`tfjs could not start "${c.backend}"`);
       await tf.ready();
-      // The GPU package registers the same "tensorflow" backend: make sure CUDA is really there.
-      if (c.key === 'tensorflow-gpu' && !gpuVisible()) throw new Error('no CUDA device visible');
       return {
         backend: tf.getBackend(),
         provider: c.provider,
