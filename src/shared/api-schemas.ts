@@ -187,6 +187,7 @@ export const apiInputSchemas = {
     seed: nonNegativeInt.optional(),
     workers: positiveInt.max(64).optional(),
     galleryPerAttack: nonNegativeInt.max(64).optional(),
+    budgets: z.enum(['dataset', 'preset']).optional(),
     sanityChecks: z.boolean().optional(),
   }),
   cancelAudit: idInput,

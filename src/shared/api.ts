@@ -12,6 +12,10 @@
  * budget carries its unit.
  */
 
+import type { AccuracyInterval } from './interval';
+
+export type { AccuracyInterval } from './interval';
+
 // ───────────────────────────── shared vocabulary ─────────────────────────────
 
 export type Id = string;
@@ -135,6 +139,11 @@ export interface DatasetInfo {
   /** Projection quality per split: mean L1 and PSNR of g(w) against x. */
   quality: Record<string, { meanL1: number; meanPsnr: number }>;
   provenance: Record<string, unknown>;
+  /**
+   * Budgets the dataset's manifest recommends for its scale (`threatModel`): ε in [0,1] px for
+   * L∞ image attacks, η in latent units; built-in suites run at them by default.
+   */
+  threatModel?: { imageEps?: number; latentEta?: number; reason?: string };
   createdAt: Timestamp;
 }
 
@@ -267,6 +276,12 @@ export interface StartAuditInput {
   galleryPerAttack?: number;
   /** Run the gradient-masking sanity checks (default true). */
   sanityChecks?: boolean;
+  /**
+   * Budgets of a built-in suite: "dataset" (default) takes the dataset's manifest threatModel
+   * where it has one; "preset" keeps the presets' (the paper's ImageNet) budgets. Suites from
+   * files and inline definitions always run as written.
+   */
+  budgets?: 'dataset' | 'preset';
 }
 
 export interface AuditSummary {
@@ -285,6 +300,9 @@ export interface AuditSummary {
   standardAccuracy: number | null;
   /** Per-sample worst case over every attack of the suite. */
   worstCaseAccuracy: number | null;
+  /** 95 % Wilson intervals of the two accuracies above, with their n (null until computed). */
+  standardInterval?: AccuracyInterval | null;
+  worstCaseInterval?: AccuracyInterval | null;
   backend: string;
   createdAt: Timestamp;
   finishedAt: Timestamp | null;
@@ -305,6 +323,8 @@ export interface AttackResultInfo {
   accuracy: number;
   correct: number;
   total: number;
+  /** 95 % Wilson interval of `accuracy` over `total` samples. */
+  interval?: AccuracyInterval | null;
   timeMs: number;
   imagesPerSecond: number;
   /** Mean measured perturbation size, in the budget's norm and unit. */
@@ -610,6 +630,11 @@ export interface JobProgress {
   unit: string;
   attacksDone?: number;
   attacksTotal?: number;
+  /**
+   * Share of the whole job done, in [0,1] (an audit: every phase × every sample, weighted by
+   * gradient steps), where `done/total` counts the current phase only.
+   */
+  overall?: number;
   epoch?: number;
   epochs?: number;
   imagesPerSecond?: number;

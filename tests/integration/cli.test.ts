@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { accuracyInterval, wilsonInterval } from '../../src/shared/interval';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,6 +55,13 @@ describe('dmat audit', () => {
       'pixel [0,1]',
       'latent',
     ]);
+    // Every accuracy carries its 95 % Wilson interval and n in --json.
+    for (const a of audit.attacks) {
+      expect(a.interval).toEqual(wilsonInterval(a.correct, a.total));
+      expect(a.interval!.n).toBe(32);
+    }
+    expect(audit.standardInterval).toEqual(accuracyInterval(audit.standardAccuracy, 32));
+    expect(audit.worstCaseInterval).toEqual(accuracyInterval(audit.worstCaseAccuracy, 32));
     expect(audit.worstCaseAccuracy).toBeLessThanOrEqual(
       Math.min(audit.standardAccuracy!, ...audit.attacks.map((a) => a.accuracy)),
     );
@@ -62,7 +70,11 @@ describe('dmat audit', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/worst-case accuracy .* is below --fail-under 100.0 %/);
     // Progress went to stderr as plain lines (not a TTY).
-    expect(r.stderr).toMatch(/\[audit\] OM-PGD-5: 32\/32 samples · attacks 3\/3/);
+    // One line per phase; the share of the whole audit grows to 100 % with the last one.
+    expect(r.stderr).toMatch(/\[audit\] OM-PGD-5: \d+\/32 samples · attacks 2\/3/);
+    expect(r.stderr).toMatch(/: 32\/32 samples · attacks 3\/3 · 100 % of the audit/);
+    const shares = [...r.stderr.matchAll(/(\d+) % of the audit/g)].map((m) => Number(m[1]));
+    expect(shares).toEqual([...shares].sort((x, y) => x - y));
 
     const db = new Database(join(home, 'dmat.sqlite'), { readonly: true });
     try {

@@ -339,3 +339,31 @@ describe('dmat report with bad input', () => {
     expect(fs.readdirSync(home).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });
+
+describe('a comparison of audits that cannot be compared', () => {
+  it('says what differs, marks it, and never claims the same samples', async () => {
+    const store = openStore(path.join(home, 'dmat.sqlite'));
+    let smaller: SeededAudit;
+    try {
+      smaller = seedAudit(store, 'dmat', 41, 120);
+    } finally {
+      store.close();
+    }
+    // The two audits of the main report ran with different seeds, so other samples: said so.
+    const first = pdfText(path.join(home, 'report.pdf')).replace(/\s+/g, ' ');
+    expect(first).not.toContain('same attacks, budgets and samples');
+    expect(first).toContain('These audits differ in seed (11 / 23)');
+
+    const out = path.join(home, 'unequal.pdf');
+    const r = await dmat(['report', subject.auditId, '--out', out, '--compare', smaller.auditId]);
+    expect(r.code).toBe(0);
+    const text = pdfText(out);
+    const flat = text.replace(/\s+/g, ' ');
+    expect(flat).not.toContain('same attacks, budgets and samples');
+    expect(flat).toContain('These audits differ in samples (240 / 120); seed (11 / 41)');
+    // Both rows are named "dmat": each carries its audit id.
+    for (const id of [subject.auditId, smaller.auditId]) expect(flat).toContain(id);
+    expect(flat).toContain('n = 120');
+    expect(flat).toContain('n = 240');
+  });
+});

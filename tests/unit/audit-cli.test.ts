@@ -35,8 +35,8 @@ describe('audit command formatting', () => {
       space: 'image' as const,
       budget: { eps: 4 / 255, steps: 5, unit: 'pixel [0,1]' as const, norm: 'linf' },
       accuracy,
-      correct: 0,
-      total: 0,
+      correct: accuracy * 100,
+      total: 100,
       timeMs: 0,
       imagesPerSecond: 0,
       meanPerturbationNorm: 0,
@@ -46,15 +46,19 @@ describe('audit command formatting', () => {
       attacks: [attack('FGSM', 0.5), attack('PGD-5', 0.25)],
       standardAccuracy: 0.9,
       worstCaseAccuracy: 0.2,
+      samples: 100,
     } as AuditDetail);
+    // Intervals checked by hand: Wilson 95 % for 50/100 is [40.4, 59.6] %, for 90/100 [82.6, 94.5] %.
     expect(table.split('\n')).toEqual([
-      'attack                   budget                                   accuracy',
-      '───────────────────────  ───────────────────────────────────────  ────────',
-      'FGSM                     L∞ ε = 4/255 ≈ 0.0157 [0,1] px, 5 steps    50.0 %',
-      'PGD-5                    L∞ ε = 4/255 ≈ 0.0157 [0,1] px, 5 steps    25.0 %',
-      '───────────────────────  ───────────────────────────────────────  ────────',
-      'standard (no attack)     –                                          90.0 %',
-      'worst case (per sample)  all attacks above                          20.0 %',
+      'attack                   budget                                   accuracy  95 % interval',
+      '───────────────────────  ───────────────────────────────────────  ────────  ─────────────',
+      'FGSM                     L∞ ε = 4/255 ≈ 0.0157 [0,1] px, 5 steps    50.0 %    40.4–59.6 %',
+      'PGD-5                    L∞ ε = 4/255 ≈ 0.0157 [0,1] px, 5 steps    25.0 %    17.5–34.3 %',
+      '───────────────────────  ───────────────────────────────────────  ────────  ─────────────',
+      'standard (no attack)     –                                          90.0 %    82.6–94.5 %',
+      'worst case (per sample)  all attacks above                          20.0 %    13.3–28.9 %',
+      'n = 100 samples; intervals are 95 % Wilson score intervals.',
+      'With 100 samples an accuracy is uncertain by up to ±9.6 points (95 % Wilson interval): differences smaller than that are not evidence; audit more samples for a tighter estimate.',
     ]);
   });
 });
@@ -92,7 +96,9 @@ describe('audit progress', () => {
     expect(p.imagesPerSecond).toBeCloseTo(210, 9);
     // Work done 100·1 + 100·2 + 10·51 = 810 of 5400 per second → 4590 left at 810/s.
     expect(p.etaSeconds).toBeCloseTo(4590 / 810, 9);
-    expect(describeProgress(p)).toBe('PGD-50: 10/100 samples · attacks 1/2 · 210.0 img/s · ETA 6s');
+    expect(describeProgress(p)).toBe(
+      'PGD-50: 10/100 samples · attacks 1/2 · 15 % of the audit · 210.0 img/s · ETA 6s',
+    );
     expect(formatDuration(3725)).toBe('1h 02m');
     expect(formatDuration(75)).toBe('1m 15s');
   });

@@ -41,7 +41,8 @@ describe('New run wizard', () => {
     await w.get('[data-testid="wizard-next"]').trigger('click');
     await w.get('[data-testid="wizard-next"]').trigger('click');
     const method = w.get('[data-testid="wizard-step-method"]');
-    expect(method.text()).toContain('paper: 4/255 px');
+    expect(method.text()).toContain('default 4/255 px');
+    expect(method.text()).toContain('paper, ImageNet: 4/255');
     expect(method.text()).toContain('latent');
     const eps = method.get('[data-testid="wizard-image-eps"]').element as HTMLInputElement;
     expect(eps.value).toBe('4');

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { formatInterval, wilsonInterval } from '../../src/shared/interval';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -56,6 +57,8 @@ describe('PDF report of a hand-built audit', () => {
       // The accuracy printed is correct / total, computed here independently of the report code.
       expect(percentagesIn(rows[0])[0]).toBeCloseTo(a.correct / a.total, 4);
       expect(rows[0]).toContain(formatCount(a.correct, a.total));
+      // Its 95 % Wilson interval beside it.
+      expect(rows[0]).toContain(formatInterval(wilsonInterval(a.correct, a.total)));
     }
   });
 

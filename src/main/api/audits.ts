@@ -1,4 +1,5 @@
 /** Audit calls: start (as a job process), cancel, and every way of reading the results. */
+import { atDatasetBudgets, readDatasetThreatModel } from '../engine/audit/dataset-budgets';
 import type {
   AttackResultInfo,
   AuditDetail,
@@ -17,7 +18,7 @@ import { coresForBackend } from '../engine/parallel/cores';
 import { initBackend } from '../engine/runtime/backend';
 import { auditCostProblem, auditGradientEvaluations } from '../engine/audit/cost';
 import { findSuite, type SuiteFolders } from '../engine/audit/suite-library';
-import { resolveSuite } from '../engine/audit/suites';
+import { BUILTIN_SUITES, resolveSuite } from '../engine/audit/suites';
 import type { AuditJobParams } from '../jobs/audit-job';
 import type { JobRunner } from '../jobs/runner';
 import type { Store } from '../store/index';
@@ -52,7 +53,13 @@ export class AuditService {
   async start(input: StartAuditInput): Promise<JobRef> {
     const model = await this.library.resolveModel(input.modelId);
     const dataset = await this.library.resolveDataset(input.datasetId);
-    const suite = await findSuite(input.suite, this.suites);
+    const named = await findSuite(input.suite, this.suites);
+    // Built-in suites take the dataset's own threat model unless the caller asks for the presets'.
+    const builtin = typeof input.suite === 'string' && input.suite in BUILTIN_SUITES;
+    const suite =
+      builtin && (input.budgets ?? 'dataset') === 'dataset'
+        ? atDatasetBudgets(named, await readDatasetThreatModel(dataset.path))
+        : named;
     // Resolve now so a bad preset is reported before a process is started.
     const source = typeof input.suite === 'string' ? input.suite : 'suite';
     const resolved = resolveSuite(suite, dataset.imageShape, source);

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type {
   AppInfo,
+  DatasetInfo,
   DatasetPreviewItem,
   DmatApi,
   DmatCallName,
@@ -16,6 +17,11 @@ import type {
   TrainingMethod,
 } from '../../shared/api';
 import { parseApiInput } from '../../shared/api-schemas';
+import {
+  hasThreatModel,
+  readDatasetThreatModel,
+  type DatasetThreatModel,
+} from '../engine/audit/dataset-budgets';
 import { listNamedSuites, suiteFolders } from '../engine/audit/suite-library';
 import { describeSuite, listPresets, parseSuite, resolveSuite } from '../engine/audit/suites';
 import { readDataset } from '../engine/data/dataset';
@@ -58,25 +64,10 @@ const MIME: Record<string, string> = { pdf: 'application/pdf', json: 'applicatio
 /** Peak learning rate for the small CNN: the reference 0.4 makes its loss blow up (docs/results.md). */
 const SMALL_CNN_PEAK_LR = 0.05;
 
-/**
- * Budgets a dataset recommends for its own scale (manifest field `threatModel`): the paper's
- * 4/255 and η = 0.02 are ImageNet / StyleGAN-W+ numbers that do not carry over to every dataset.
- */
-interface DatasetThreatModel {
-  imageEps?: number;
-  latentEta?: number;
-}
-
-async function datasetThreatModel(folder: string | undefined): Promise<DatasetThreatModel> {
-  if (!folder) return {};
-  try {
-    const manifest = JSON.parse(await fs.readFile(path.join(folder, 'manifest.json'), 'utf8'));
-    const tm = manifest?.threatModel ?? {};
-    const positive = (v: unknown) => (typeof v === 'number' && v > 0 ? v : undefined);
-    return { imageEps: positive(tm.imageEps), latentEta: positive(tm.latentEta) };
-  } catch {
-    return {};
-  }
+/** A dataset row with the threat model its manifest names (read from the folder, not stored). */
+async function withThreatModel(d: DatasetInfo): Promise<DatasetInfo> {
+  const tm = await readDatasetThreatModel(d.path);
+  return hasThreatModel(tm) ? { ...d, threatModel: tm } : d;
 }
 
 /**
@@ -225,11 +216,11 @@ export function createApi(opts: ApiOptions = {}): DmatApiHandle {
     },
     async listDatasets() {
       await library.ensureBuiltins();
-      return store.datasets.list();
+      return Promise.all(store.datasets.list().map(withThreatModel));
     },
     async getDataset({ id }) {
       await library.ensureBuiltins();
-      return store.datasets.get(id);
+      return withThreatModel(store.datasets.get(id));
     },
     async importDataset({ path: p, name, copy }) {
       await library.ensureBuiltins();
@@ -316,7 +307,7 @@ export function createApi(opts: ApiOptions = {}): DmatApiHandle {
         method,
         d?.id ?? '',
         d?.imageShape,
-        await datasetThreatModel(d?.path),
+        await readDatasetThreatModel(d?.path),
       );
     },
     estimateTraining: ({ config }) => runs.estimate(config),

@@ -25,6 +25,7 @@ export function formatDuration(seconds: number | undefined): string {
 export function describeProgress(p: JobProgress): string {
   const parts = [`${p.phase}: ${p.done}/${p.total} ${p.unit}`];
   if (p.attacksTotal !== undefined) parts.push(`attacks ${p.attacksDone ?? 0}/${p.attacksTotal}`);
+  if (p.overall !== undefined) parts.push(`${Math.floor(100 * p.overall)} % of the audit`);
   if (p.epochs !== undefined) parts.push(`epoch ${p.epoch ?? 0}/${p.epochs}`);
   if (p.imagesPerSecond !== undefined) parts.push(`${p.imagesPerSecond.toFixed(1)} img/s`);
   parts.push(`ETA ${formatDuration(p.etaSeconds)}`);

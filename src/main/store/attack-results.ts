@@ -1,5 +1,6 @@
 /** Table family: attack_results — one row per attack of an audit. */
 import type { AttackFamily, AttackResultInfo, AttackSpace, BudgetUnit } from '../../shared/api';
+import { wilsonInterval } from '../../shared/interval';
 import type { Db } from './database';
 
 interface AttackResultRow {
@@ -43,6 +44,7 @@ function fromRow(r: AttackResultRow): AttackResultInfo {
     accuracy: r.accuracy,
     correct: r.correct,
     total: r.total,
+    interval: wilsonInterval(r.correct, r.total),
     timeMs: r.time_ms,
     imagesPerSecond: r.images_per_second,
     meanPerturbationNorm: r.mean_norm,

@@ -6,6 +6,7 @@ import type {
   JobStatus,
   SuiteDefinition,
 } from '../../shared/api';
+import { accuracyInterval } from '../../shared/interval';
 import type { Db } from './database';
 import { fromJson, newId, NotFoundError, nowIso, toJson } from './util';
 
@@ -74,6 +75,8 @@ function fromRow(r: AuditRow): AuditRecord {
     status: r.status,
     standardAccuracy: r.standard_accuracy,
     worstCaseAccuracy: r.worst_case_accuracy,
+    standardInterval: accuracyInterval(r.standard_accuracy, r.samples),
+    worstCaseInterval: accuracyInterval(r.worst_case_accuracy, r.samples),
     backend: r.backend,
     reproducibility: fromJson(r.reproducibility, {}),
     createdAt: r.created_at,

@@ -10,6 +10,12 @@ import { numberFlag } from '../flags';
 import { createProgressDisplay } from '../progress';
 import { pct, renderTable } from '../table';
 import { formatCount } from '../../../shared/limits';
+import {
+  accuracyInterval,
+  formatInterval,
+  wideIntervalNote,
+  wilsonInterval,
+} from '../../../shared/interval';
 
 const USAGE = `usage: dmat audit --model M --data D [--suite paper|quick|reliable|NAME|FILE.json] [options]
        dmat audit --resume AUDIT_ID [--fail-under ACC] [--json]
@@ -20,6 +26,9 @@ and the per-sample worst case in SQLite, and prints a table (budgets with their 
   --data D           library id or name, or a dataset folder
   --suite S          built-in suite, a suite name (resources/suites, $DMAT_HOME/suites) or a
                      JSON suite file (default quick)
+  --budgets B        dataset (default: a built-in suite takes the dataset's manifest
+                     threatModel, e.g. ε = 0.1 px, η = 0.5 on OM-Fashion-MNIST) or preset
+                     (the paper's ImageNet budgets, ε = 4/255 px, η = 0.02 latent)
   --resume ID        continue an interrupted or cancelled audit from the batches it finished
                      (same per-sample outcomes as an audit that ran through)
   --samples N        audit N class-balanced samples of the split (default: all)
@@ -65,6 +74,9 @@ export function auditTable(a: AuditDetail): string {
   const flags = a.sanityFlags ?? [];
   const notes = a.attacks.map((r) => attackNotes(flags, r.key).join('; '));
   const withNotes = notes.some(Boolean);
+  const standard = a.standardInterval ?? accuracyInterval(a.standardAccuracy, a.samples);
+  const worst = a.worstCaseInterval ?? accuracyInterval(a.worstCaseAccuracy, a.samples);
+  const intervals = a.attacks.map((r) => r.interval ?? wilsonInterval(r.correct, r.total));
   const rows = a.attacks.map((r, i) => {
     const budget = formatBudget(r.budget);
     const restarts = r.options?.restarts;
@@ -72,21 +84,40 @@ export function auditTable(a: AuditDetail): string {
       r.name,
       typeof restarts === 'number' && restarts > 1 ? `${budget} × ${restarts} restarts` : budget,
       pct(r.accuracy),
+      formatInterval(intervals[i]),
     ];
     return withNotes ? [...row, notes[i] ? `⚠ ${notes[i]}` : ''] : row;
   });
-  rows.push(['standard (no attack)', '–', pct(a.standardAccuracy)]);
-  rows.push(['worst case (per sample)', 'all attacks above', pct(a.worstCaseAccuracy)]);
-  return renderTable(
+  const pad = withNotes ? [''] : [];
+  rows.push([
+    'standard (no attack)',
+    '–',
+    pct(a.standardAccuracy),
+    formatInterval(standard),
+    ...pad,
+  ]);
+  rows.push([
+    'worst case (per sample)',
+    'all attacks above',
+    pct(a.worstCaseAccuracy),
+    formatInterval(worst),
+    ...pad,
+  ]);
+  const table = renderTable(
     [
       { header: 'attack' },
       { header: 'budget' },
       { header: 'accuracy', align: 'right' },
+      { header: '95 % interval', align: 'right' },
       ...(withNotes ? [{ header: 'check' }] : []),
     ],
     rows,
     [a.attacks.length - 1],
   );
+  const lines = [table, `n = ${a.samples} samples; intervals are 95 % Wilson score intervals.`];
+  const note = wideIntervalNote([standard, worst, ...intervals]);
+  if (note) lines.push(note);
+  return lines.join('\n');
 }
 
 /** A suite file named on the command line, its presets checked here so errors name the file. */
@@ -117,6 +148,7 @@ export const auditCommand: CliCommand = {
         'fail-under': { type: 'string' },
         json: { type: 'boolean', default: false },
         resume: { type: 'string' },
+        budgets: { type: 'string' },
       },
     });
     if (!values.resume && !values.model) throw new UserError('--model is required');
@@ -126,6 +158,9 @@ export const auditCommand: CliCommand = {
     }
     if (values.images && values.images !== 'on-manifold' && values.images !== 'natural') {
       throw new UserError(`--images must be on-manifold or natural, got "${values.images}"`);
+    }
+    if (values.budgets && values.budgets !== 'dataset' && values.budgets !== 'preset') {
+      throw new UserError(`--budgets must be dataset or preset, got "${values.budgets}"`);
     }
     const failUnder = values['fail-under'] ? parseThreshold(values['fail-under']) : undefined;
     // The CLI reads a suite file the user names; the API takes suites by name or inline only.
@@ -142,6 +177,7 @@ export const auditCommand: CliCommand = {
       seed: numberFlag(values.seed, '--seed', { integer: true, min: 0 }),
       workers: numberFlag(values.workers, '--workers', { integer: true, min: 1 }),
       galleryPerAttack: numberFlag(values.gallery, '--gallery', { integer: true, min: 0 }),
+      budgets: values.budgets as 'dataset' | 'preset' | undefined,
     };
 
     const api = createApi();

@@ -65,6 +65,7 @@ export class AuditProgressTracker {
       unit: 'samples',
       attacksDone,
       attacksTotal: attacks.length,
+      overall: workTotal > 0 ? Math.min(1, workDone / workTotal) : 0,
       imagesPerSecond: settled ? images / seconds : undefined,
       etaSeconds: settled && workDone > 0 ? (workTotal - workDone) / rate : undefined,
     };

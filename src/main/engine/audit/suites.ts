@@ -70,8 +70,9 @@ export const BUILTIN_SUITES: Record<string, SuiteDefinition> = {
   quick: {
     name: 'quick',
     description:
-      'A fast first look: FGSM (plain, no random start), PGD-5 and OM-PGD-5 at the paper budgets (ε = 4/255 [0,1] px, η = 0.02 latent).',
+      'A fast first look: FGSM (plain, no random start), PGD-5 and OM-PGD-5 at the paper budgets (ε = 4/255 [0,1] px, η = 0.02 latent; a dataset with a threat model scales them to its own), and a PGD-5 sweep from 0 to 1.5 times the budget.',
     attacks: [{ preset: 'fgsm' }, { preset: 'pgd-5' }, { preset: 'om-pgd-5' }],
+    sweeps: [{ preset: 'pgd-5', eps: [0, 1 / 255, 2 / 255, 4 / 255, 6 / 255] }],
   },
   paper: {
     name: 'paper',

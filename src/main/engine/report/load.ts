@@ -147,7 +147,12 @@ export function loadReportData(
       compareWith.length > 0
         ? comparisonsOf(store, [audit, ...compareWith.map((id) => finishedAudit(store, id))])
         : [],
-    sanity: sanityOf(store.sanityFlags.list(auditId), attacks),
+    sanity: sanityOf({
+      status: audit.status,
+      sanityFlags: store.sanityFlags.list(auditId),
+      attacks,
+      curves: store.sweeps.list(auditId),
+    }),
     gallery: galleryOf(store, auditId, attacks, className, opts.galleryPerAttack ?? 2),
     reproducibility: reproducibilityOf(audit, { model, dataset, generator }, opts.appVersion),
   };

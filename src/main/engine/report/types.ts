@@ -71,6 +71,13 @@ export interface ReportSweep {
 export interface ReportComparison {
   title: string;
   caption?: string;
+  /**
+   * Whether the audits can be compared, computed from their settings (shared/comparability):
+   * "the same attacks, budgets and samples" only when true, else what differs.
+   */
+  note?: string;
+  /** Columns whose budget differs between the audits (or that some audit lacks), marked ≠. */
+  differingColumns?: string[];
   /** Column labels, e.g. "Standard", "PGD-50", "Worst case". */
   columns: string[];
   rows: {
@@ -79,6 +86,8 @@ export interface ReportComparison {
     method?: string;
     /** The model this report is about. */
     isSubject?: boolean;
+    /** The audit's suite, samples, seed and images, e.g. "quick · n = 200 · seed 0 · on-manifold". */
+    settings?: string;
     /** Accuracies aligned with `columns`, fraction in [0,1]; null where not run. */
     accuracies: (number | null)[];
   }[];
@@ -92,7 +101,8 @@ export interface ReportClassRow {
   worstCorrect: number;
 }
 
-export type SanitySeverity = 'fail' | 'warning' | 'pass' | 'info';
+/** 'not-run': the check did not apply to this audit (e.g. no sweep); never counted as passed. */
+export type SanitySeverity = 'fail' | 'warning' | 'pass' | 'info' | 'not-run';
 
 /** One gradient-masking / evaluation-quality check. */
 export interface ReportSanityFlag {

@@ -29,6 +29,7 @@ export const useAuditsStore = defineStore('audits', {
       samples: 200 as number | undefined,
       images: 'on-manifold' as 'on-manifold' | 'natural',
       seed: 0,
+      budgets: 'dataset' as 'dataset' | 'preset',
       customPresets: [] as string[],
     },
     wired: false,
@@ -65,6 +66,12 @@ export const useAuditsStore = defineStore('audits', {
       if (detail.status === 'done') {
         this.gallery = await api().getGallery({ auditId: id, limit: 24 });
       }
+    },
+    /** A new audit of this model (and dataset): the form selects them, the open report closes. */
+    prepare(modelId: string, datasetId?: string | null) {
+      this.close();
+      this.form.modelId = modelId;
+      if (datasetId) this.form.datasetId = datasetId;
     },
     close() {
       this.currentId = null;

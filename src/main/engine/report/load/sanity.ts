@@ -1,6 +1,11 @@
 /** Stored sanity flags → report rows with a title and the engine's one-sentence message. */
 import type { AttackResultInfo, SanityFlag } from '../../../../shared/api';
 import { attackNotes as notesOf } from '../../../../shared/sanity-notes';
+import {
+  CHECKLIST_FLAG_IDS,
+  sanityChecklist,
+  type ChecklistInput,
+} from '../../../../shared/sanity-checklist';
 import type { ReportSanityFlag } from '../types';
 
 /**
@@ -23,17 +28,39 @@ function humanise(id: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-export function sanityOf(flags: SanityFlag[], attacks: AttackResultInfo[]): ReportSanityFlag[] {
-  return flags.map((f) => {
-    const attack = f.attackKey ? attacks.find((a) => a.key === f.attackKey) : undefined;
-    const title = CHECK_TITLES[f.check] ?? humanise(f.check);
-    return {
-      code: f.check,
-      severity: f.severity === 'error' ? 'fail' : f.severity,
-      title: attack ? `${title} (${attack.name})` : title,
-      explanation: f.message,
-    };
-  });
+function rowOf(f: SanityFlag, attacks: readonly AttackResultInfo[]): ReportSanityFlag {
+  const attack = f.attackKey ? attacks.find((a) => a.key === f.attackKey) : undefined;
+  const title = CHECK_TITLES[f.check] ?? humanise(f.check);
+  return {
+    code: f.check,
+    severity: f.severity === 'error' ? 'fail' : f.severity,
+    title: attack ? `${title} (${attack.name})` : title,
+    explanation: f.message,
+  };
+}
+
+/**
+ * The report's rows: every check of the shared checklist (the audit screen shows the same list)
+ * as passed, not run (with why) or its flags, then any stored flag no check accounts for.
+ */
+export function sanityOf(audit: ChecklistInput): ReportSanityFlag[] {
+  const rows: ReportSanityFlag[] = [];
+  for (const item of sanityChecklist(audit)) {
+    if (item.status === 'flagged') {
+      rows.push(...item.flags.map((f) => rowOf(f, audit.attacks)));
+      continue;
+    }
+    rows.push({
+      code: item.id,
+      severity: item.status === 'passed' ? 'pass' : item.status === 'not-run' ? 'not-run' : 'fail',
+      title: item.title,
+      explanation: item.detail,
+    });
+  }
+  for (const f of audit.sanityFlags) {
+    if (!CHECKLIST_FLAG_IDS.has(f.check)) rows.push(rowOf(f, audit.attacks));
+  }
+  return rows;
 }
 
 /** Short notes for an attack's row, with the report's check titles. */

@@ -7,7 +7,8 @@ import { formatAccuracy, formatBudget, formatCount, formatDuration } from '../fo
 import { INK, type ReportLayout } from '../layout';
 import { drawChart } from '../svg-chart';
 import { drawTable, type TableRow } from '../table';
-import type { ReportData } from '../types';
+import type { ReportCount, ReportData } from '../types';
+import { formatInterval, wideIntervalNote, wilsonInterval } from '../../../../shared/interval';
 import { weakestAttack } from './title';
 
 /** Attack bars per chart; more are split over several charts. */
@@ -36,6 +37,8 @@ export function drop(clean: number, acc: number): string {
   if (Number(points) === 0) return '0.00 pts';
   return `${acc < clean ? '−' : '+'}${points} pts`;
 }
+
+const intervalOf = (c: ReportCount) => wilsonInterval(c.correct, c.total);
 
 export function accuracySection(layout: ReportLayout, data: ReportData): void {
   layout.heading('Accuracy per attack', 300);
@@ -78,6 +81,7 @@ export function accuracySection(layout: ReportLayout, data: ReportData): void {
         '—',
         formatCount(data.clean.correct, data.clean.total),
         formatAccuracy(data.clean.accuracy),
+        formatInterval(intervalOf(data.clean)),
         '—',
         '—',
       ],
@@ -92,6 +96,7 @@ export function accuracySection(layout: ReportLayout, data: ReportData): void {
           bold: a === weakest,
           color: a === weakest ? INK.bad : undefined,
         },
+        formatInterval(intervalOf(a)),
         drop(data.clean.accuracy, a.accuracy),
         formatDuration(a.timeMs),
       ],
@@ -104,6 +109,7 @@ export function accuracySection(layout: ReportLayout, data: ReportData): void {
         `${data.worstCase.attackIds.length} attacks`,
         formatCount(data.worstCase.correct, data.worstCase.total),
         { text: formatAccuracy(data.worstCase.accuracy), color: INK.bad },
+        formatInterval(intervalOf(data.worstCase)),
         drop(data.clean.accuracy, data.worstCase.accuracy),
         '—',
       ],
@@ -112,15 +118,21 @@ export function accuracySection(layout: ReportLayout, data: ReportData): void {
   drawTable(layout, {
     caption: layout.tableCaption('Accuracy per attack'),
     columns: [
-      { header: 'Attack', weight: 2.1 },
-      { header: 'Budget', weight: 2.2 },
-      { header: 'Correct / total', weight: 1.9, align: 'right' },
-      { header: 'Accuracy', weight: 1.3, align: 'right' },
-      { header: 'vs clean', weight: 1.6, align: 'right' },
-      { header: 'Time', weight: 1.4, align: 'right' },
+      { header: 'Attack', weight: 2.2 },
+      { header: 'Budget', weight: 2.3 },
+      { header: 'Correct / total', weight: 1.5, align: 'right' },
+      { header: 'Accuracy', weight: 1.4, align: 'right' },
+      { header: '95 % CI', weight: 1.6, align: 'right' },
+      { header: 'vs clean', weight: 1.5, align: 'right' },
+      { header: 'Time', weight: 0.9, align: 'right' },
     ],
     rows,
   });
+  layout.paragraph(
+    'Intervals are 95 % Wilson score intervals over the samples counted in each row. ' +
+      (wideIntervalNote([data.clean, data.worstCase, ...data.attacks].map(intervalOf)) ?? ''),
+    { color: '#3e4c59' },
+  );
 }
 
 /** Per-class breakdown: where robustness is weakest, by true class. */

@@ -18,9 +18,9 @@ function bestPerColumn(c: ReportComparison): number[] {
 export function comparisonSection(layout: ReportLayout, data: ReportData): void {
   if (data.comparisons.length === 0) return;
   layout.heading('Comparison of models', 200);
+  const note = data.comparisons[0].note;
   layout.paragraph(
-    'Models evaluated with the same attacks, budgets and samples. The best accuracy in each ' +
-      'column is in bold; the audited model is shaded.',
+    `${note ? `${note} ` : ''}The best accuracy in each column is in bold; the audited model is shaded.`,
     { color: '#3e4c59' },
   );
   for (const c of data.comparisons) {
@@ -31,12 +31,21 @@ export function comparisonSection(layout: ReportLayout, data: ReportData): void 
       fontSize: c.columns.length > 8 ? 7.5 : 8.5,
       columns: [
         { header: 'Method', weight: 3 },
-        ...c.columns.map((label) => ({ header: label, weight: 1.25, align: 'right' as const })),
+        ...c.columns.map((label) => ({
+          header: c.differingColumns?.includes(label) ? `${label} ≠` : label,
+          weight: 1.25,
+          align: 'right' as const,
+        })),
       ],
       rows: c.rows.map((r) => ({
         fill: r.isSubject ? '#e8f0fb' : undefined,
         cells: [
-          { text: r.method ? `${r.model} — ${r.method}` : r.model, bold: r.isSubject },
+          {
+            text: [r.method ? `${r.model} — ${r.method}` : r.model, r.settings]
+              .filter(Boolean)
+              .join('\n'),
+            bold: r.isSubject,
+          },
           ...r.accuracies.map((a, j) => ({
             text: formatAccuracy(a),
             bold: a !== null && a === best[j],

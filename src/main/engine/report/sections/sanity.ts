@@ -7,7 +7,8 @@ const STATUS: Record<SanitySeverity, { label: string; color: string; order: numb
   fail: { label: 'FAIL', color: INK.bad, order: 0 },
   warning: { label: 'WARNING', color: INK.warn, order: 1 },
   info: { label: 'INFO', color: INK.muted, order: 2 },
-  pass: { label: 'PASS', color: INK.good, order: 3 },
+  'not-run': { label: 'NOT RUN', color: INK.muted, order: 3 },
+  pass: { label: 'PASS', color: INK.good, order: 4 },
 };
 
 export function sanitySection(layout: ReportLayout, data: ReportData): void {
@@ -22,9 +23,13 @@ export function sanitySection(layout: ReportLayout, data: ReportData): void {
     return;
   }
   const problems = data.sanity.filter((f) => f.severity === 'fail' || f.severity === 'warning');
+  const notRun = data.sanity.filter((f) => f.severity === 'not-run').length;
   layout.paragraph(
     problems.length === 0
-      ? 'Every check passed: no sign of gradient masking or a broken evaluation.'
+      ? notRun === 0
+        ? 'Every check passed: no sign of gradient masking or a broken evaluation.'
+        : `Every check that ran passed; ${notRun} did not apply to this suite (marked NOT RUN), ` +
+          'so they say nothing either way.'
       : `${problems.length} check${problems.length === 1 ? '' : 's'} raised a flag: the robust ` +
           'accuracies may overestimate the true robustness until the flags are resolved.',
     { color: '#3e4c59' },

@@ -100,6 +100,7 @@ export function titlePage(layout: ReportLayout, data: ReportData): TitlePageHand
           tally('fail', 'failed', 'failed'),
           tally('warning', 'warning', 'warnings'),
           tally('pass', 'passed', 'passed'),
+          tally('not-run', 'not run', 'not run'),
           tally('info', 'note', 'notes'),
         ]
           .filter(Boolean)
