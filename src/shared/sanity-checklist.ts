@@ -78,7 +78,7 @@ const CHECKS: CheckSpec[] = [
   },
   {
     id: 'convergence',
-    title: 'Iterative attacks converged',
+    title: 'Convergence of iterative attacks',
     raises: ['attack-not-converged'],
     runner: 'convergenceChecks',
     passed: '',

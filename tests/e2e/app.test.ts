@@ -7,6 +7,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { AuditDetail } from '../../src/shared/api';
+import { formatInterval, wilsonInterval } from '../../src/shared/interval';
+import { sanityChecklist } from '../../src/shared/sanity-checklist';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { contentSecurityPolicy, metaPolicy, readMetaPolicy } from '../../src/main/web/csp';
@@ -18,10 +20,12 @@ import {
   startServe,
   type ServeProcess,
 } from './harness';
-import { modelFolderToImport } from './model-to-import';
+import { modelFolderToImport, shippedModelCopy } from './model-to-import';
 
 /** A dataset to import before anything else (a checkout whose resources are not built yet). */
 const EXTRA_DATASET = process.env.DMAT_E2E_DATASET;
+/** axe-core's browser build, evaluated in the page for the accessibility checks. */
+const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 
 let serve: ServeProcess;
 let browser: Browser;
@@ -110,6 +114,21 @@ describe('DMAT Studio in the browser', { timeout: 240_000 }, () => {
     await page.getByTestId('import-name').fill('e2e-imported');
     await page.getByTestId('import-submit').click();
     await page.getByTestId('model-row-e2e-imported').waitFor({ timeout: 90_000 });
+    // The same weights as a shipped model are not added twice: the page names the entry.
+    const same = shippedModelCopy();
+    if (same) {
+      await page.getByTestId('import-model').click();
+      await page.getByTestId('import-path').fill(same);
+      await page.getByTestId('import-name').fill('e2e-duplicate');
+      await page.getByTestId('import-submit').click();
+      await page
+        .getByRole('alert')
+        .filter({ hasText: 'already in the library as' })
+        .first()
+        .waitFor({ timeout: 60_000 });
+      expect(await page.getByTestId('model-row-e2e-duplicate').count()).toBe(0);
+      await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    }
     await page.locator('[data-testid="dataset-table"] tbody tr').first().click();
     await page.getByTestId('dataset-detail').locator('img').first().waitFor();
     await screenshot(page, '1-library');
@@ -148,6 +167,35 @@ describe('DMAT Studio in the browser', { timeout: 240_000 }, () => {
       expect(await row.getByTestId('attack-flag').first().isVisible()).toBe(true);
     }
     expect(await page.getByTestId('attack-flag').count()).toBe(onAttacks.length);
+
+    // The dataset's own threat model by default: ε = 0.1 px and η = 0.5 from its manifest.
+    const pgd = stored.attacks.find((a) => a.name === 'PGD-5')!;
+    expect(pgd.budget.eps).toBeCloseTo(0.1, 6);
+    expect(stored.attacks.find((a) => a.name === 'OM-PGD-5')!.budget.eps).toBeCloseTo(0.5, 6);
+    // Every accuracy has its 95 % interval: clean, each attack, worst case.
+    const shown = await page.getByTestId('attack-table').getByTestId('interval').allInnerTexts();
+    expect(shown.map((t) => t.trim())).toEqual([
+      formatInterval(stored.standardInterval),
+      ...stored.attacks.map((a) => formatInterval(wilsonInterval(a.correct, a.total))),
+      formatInterval(stored.worstCaseInterval),
+    ]);
+    expect(await page.getByTestId('wide-interval-note').innerText()).toContain('16 samples');
+    // The quick suite's sweep: an accuracy-vs-ε chart whose curve falls.
+    await page.getByTestId('eps-chart').first().waitFor();
+    const points = stored.curves[0].points;
+    expect(points.length).toBe(5);
+    expect(points[points.length - 1].accuracy).toBeLessThan(points[0].accuracy);
+    // The screen shows the stored checklist, with the same statuses the PDF prints.
+    const expected = sanityChecklist(stored).map((c) => [c.id, c.status]);
+    const items = page.getByTestId('sanity-checklist').locator('li');
+    const onScreen: string[][] = [];
+    for (const li of await items.all()) {
+      onScreen.push([
+        (await li.getAttribute('data-check'))!,
+        (await li.getAttribute('data-status'))!,
+      ]);
+    }
+    expect(onScreen).toEqual(expected);
     await screenshot(page, '4-audit-report');
 
     // Export PDF: the browser mode downloads the report the engine wrote.
@@ -209,9 +257,14 @@ describe('DMAT Studio in the browser', { timeout: 240_000 }, () => {
     }
   });
 
-  it('audits the trained model and compares it with the imported one side by side', async () => {
-    await page.getByTestId('nav-audit').click();
-    await page.getByTestId('audit-model').selectOption({ label: 'e2e-dmat' });
+  it('audits the trained model from its run ("Audit it" selects it) and compares it honestly', async () => {
+    const runs = await apiCall<{ name: string; modelId: string | null }[]>('listRuns', {});
+    const trained = runs.find((r) => r.name === 'e2e-dmat')!;
+    expect(trained.modelId).toBeTruthy();
+    // "Audit it" on the finished run opens the form on that run's classifier, not the last one used.
+    await page.getByTestId('run-audit-it').click();
+    await page.getByTestId('audit-form').waitFor();
+    expect(await page.getByTestId('audit-model').inputValue()).toBe(trained.modelId);
     await page.getByTestId('audit-samples').fill('16');
     await page.getByTestId('audit-run').click();
     await page.getByTestId('audit-report').getByText('e2e-dmat on').waitFor();
@@ -225,7 +278,100 @@ describe('DMAT Studio in the browser', { timeout: 240_000 }, () => {
     const compare = page.getByTestId('audit-compare');
     await compare.waitFor();
     expect(await compare.locator('tbody tr').count()).toBe(2);
+    // Same suite, samples and seed: the comparison says so.
+    expect(await page.getByTestId('compare-sentence').innerText()).toContain(
+      'same attacks, budgets and samples',
+    );
     await screenshot(page, '4-audit-compare');
+  });
+
+  it('marks what differs when audits are not comparable, and a check that did not run as "not run"', async () => {
+    // A custom suite of FGSM alone, on fewer samples: no sweep, so no budget check.
+    await page.getByTestId('audit-model').selectOption({ label: 'e2e-imported' });
+    await page.getByTestId('audit-suite').selectOption('custom');
+    await page.locator('.preset-grid input[value="fgsm"]').check();
+    await page.getByTestId('audit-samples').fill('12');
+    await page.getByTestId('audit-run').click();
+    await page.getByTestId('audit-report').getByText('12 on-manifold images').waitFor();
+    await page
+      .locator('[data-testid="audit-status"]', { hasText: 'done' })
+      .waitFor({ timeout: 150_000 });
+    const budget = page.locator('[data-testid="sanity-checklist"] li[data-check="budget"]');
+    expect(await budget.getAttribute('data-status')).toBe('not-run');
+    expect(await budget.innerText()).toContain('not run');
+    // Compare it with the first audit (16 samples, quick): the sentence names the differences.
+    const boxes = page.locator('[data-testid="audit-list"] input[type="checkbox"]');
+    expect(await boxes.count()).toBe(3);
+    for (const b of await boxes.all()) await b.uncheck();
+    await boxes.nth(0).check();
+    await boxes.nth(2).check();
+    const sentence = await page.getByTestId('compare-sentence').innerText();
+    expect(sentence).not.toContain('same attacks, budgets and samples');
+    expect(sentence).toContain('samples (');
+    expect(sentence).toContain('suite (');
+    expect(await page.getByTestId('audit-compare').locator('th.differs').count()).toBeGreaterThan(
+      1,
+    );
+    await screenshot(page, '4-audit-compare-unequal');
+  });
+
+  it('fits every screen from 1024×700 up and meets WCAG 2.1 AA (axe-core: no serious or critical violation)', async () => {
+    const screens = ['library', 'wizard', 'runs', 'audit', 'history'] as const;
+    const problems: string[] = [];
+    for (const size of [
+      { width: 1440, height: 900 },
+      { width: 1024, height: 700 },
+    ]) {
+      await page.setViewportSize(size);
+      for (const screen of screens) {
+        await page.getByTestId(`nav-${screen}`).click();
+        await page.waitForTimeout(400);
+        const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+          scrollWidth: document.documentElement.scrollWidth,
+          innerWidth: window.innerWidth,
+        }));
+        if (scrollWidth > innerWidth) {
+          problems.push(
+            `${screen} at ${size.width}×${size.height}: scrolls sideways (${scrollWidth} px > ${innerWidth} px)`,
+          );
+        }
+        // axe-core runs in the page through the debugging protocol (outside the page's CSP).
+        await page.evaluate(AXE_SOURCE);
+        const violations = await page.evaluate(async () => {
+          const axe = (
+            window as unknown as {
+              axe: {
+                run: (o: object) => Promise<{
+                  violations: {
+                    id: string;
+                    impact: string;
+                    help: string;
+                    nodes: { target: string[] }[];
+                  }[];
+                }>;
+              };
+            }
+          ).axe;
+          const r = await axe.run({
+            runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+          });
+          return r.violations
+            .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+            .map(
+              (v) =>
+                `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+                  .slice(0, 3)
+                  .map((n) => n.target.join(' '))
+                  .join(', ')}`,
+            );
+        });
+        for (const v of violations)
+          problems.push(`${screen} at ${size.width}×${size.height}: ${v}`);
+        await screenshot(page, `6-${screen}-${size.width}x${size.height}`);
+      }
+    }
+    await page.setViewportSize({ width: 1400, height: 900 });
+    expect(problems).toEqual([]);
   });
 
   it('lists the run and the audit in the history', async () => {

@@ -225,6 +225,15 @@ describe('API over the store', () => {
     await expect(api.importModel({ path: join(home, 'nothing-here') })).rejects.toMatchObject({
       code: 'invalid-input',
     });
+    // The same weights again, from another folder, are named rather than added twice.
+    const shipped = join(__dirname, '../../resources/models/normal');
+    const first = await api.importModel({ path: shipped, name: 'normal-once', copy: false });
+    const again = join(home, 'normal-again');
+    cpSync(shipped, again, { recursive: true });
+    await expect(api.importModel({ path: again, name: 'again' })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining(`already in the library as "normal-once" (${first.id})`),
+    });
   });
 
   it('gives the paper defaults for a DMAT run, with units', async () => {

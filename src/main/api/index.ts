@@ -209,7 +209,7 @@ export function createApi(opts: ApiOptions = {}): DmatApiHandle {
       if (store.models.findByPath(path.resolve(p))) {
         throw new ApiError('conflict', `${path.resolve(p)} is already in the library`, 'path');
       }
-      return library.registerModel(p, { name, copy: copy ?? true });
+      return library.registerModel(p, { name, copy: copy ?? true, refuseDuplicate: true });
     },
     async removeModel({ id, deleteFiles }) {
       await library.remove('model', id, deleteFiles);

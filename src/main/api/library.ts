@@ -244,7 +244,14 @@ export class Library {
    */
   async registerModel(
     p: string,
-    opts: { builtin?: boolean; name?: string; copy?: boolean; verify?: boolean } = {},
+    opts: {
+      builtin?: boolean;
+      name?: string;
+      copy?: boolean;
+      verify?: boolean;
+      /** Refuse weights the library already holds (same sha256) instead of adding them twice. */
+      refuseDuplicate?: boolean;
+    } = {},
   ): Promise<ModelInfo> {
     const folder = modelFolderOf(p);
     if (!existsSync(folder)) {
@@ -253,6 +260,18 @@ export class Library {
     const known = this.store.models.findByPath(folder);
     if (known) return known;
     const info = await describeModelFolder(folder, opts);
+    if (opts.refuseDuplicate) {
+      const same = this.store.models
+        .list()
+        .find((m) => m.sha256 === info.sha256 && m.kind === info.kind);
+      if (same) {
+        throw new ApiError(
+          'conflict',
+          `${folder}: these weights (sha256 ${info.sha256.slice(0, 12)}…) are already in the library as "${same.name}" (${same.id})`,
+          'path',
+        );
+      }
+    }
     const where = opts.copy
       ? await copyInto('models', folder, await modelFolderFiles(folder), this.home)
       : folder;

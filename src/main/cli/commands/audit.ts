@@ -1,6 +1,6 @@
 /** `dmat audit`: run an attack suite against a classifier in a job process and report it. */
 import { parseArgs } from 'node:util';
-import type { AuditDetail, BudgetInfo, JobEvent } from '../../../shared/api';
+import type { AuditDetail, BudgetInfo, JobEvent, SweepCurve } from '../../../shared/api';
 import { createApi } from '../../api/index';
 import { readSuiteFile, resolveSuite } from '../../engine/audit/suites';
 import { formatPixels } from '../../engine/attacks/presets';
@@ -120,6 +120,15 @@ export function auditTable(a: AuditDetail): string {
   return lines.join('\n');
 }
 
+/** "PGD-5 sweep (L∞, pixel [0,1]): ε 0 → 81.0 %, 0.025 → 62.4 %, …" */
+export function sweepLine(c: SweepCurve): string {
+  const symbol = c.unit === 'latent' ? 'η' : 'ε';
+  const num = (v: number) => `${Number(v.toPrecision(3))}`;
+  const norm = c.norm === 'linf' ? 'L∞' : c.norm === 'l2' ? 'L2' : c.norm;
+  const points = c.points.map((p) => `${num(p.eps)} → ${pct(p.accuracy)}`).join(', ');
+  return `${c.name} sweep (${norm}, ${c.unit}): ${symbol} ${points}`;
+}
+
 /** A suite file named on the command line, its presets checked here so errors name the file. */
 async function readSuiteArg(file: string) {
   const definition = await readSuiteFile(file);
@@ -225,6 +234,7 @@ export const auditCommand: CliCommand = {
             `suite ${audit.suiteName}, ${audit.samples} samples, seed ${audit.seed}, backend ${audit.backend}`,
         );
         console.log(auditTable(audit));
+        for (const c of audit.curves) console.log(sweepLine(c));
         for (const f of audit.sanityFlags) console.log(`${f.severity}: ${f.message}`);
         console.log(
           `stored in ${api.store.path} (${((audit.durationMs ?? 0) / 1000).toFixed(1)} s)`,
