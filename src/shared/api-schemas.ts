@@ -163,6 +163,13 @@ export const apiInputSchemas = {
   listAttackPresets: empty,
   listSuites: empty,
   validateSuite: z.strictObject({ suite: suiteDefinitionSchema }),
+  saveSuite: z.strictObject({
+    suite: suiteDefinitionSchema.refine((d) => SUITE_NAME.test(d.name), {
+      message: 'a saved suite needs a file name: letters, digits, ".", "_", "-"',
+      path: ['name'],
+    }),
+    overwrite: z.boolean().optional(),
+  }),
 
   startAudit: z.strictObject({
     modelId: id,

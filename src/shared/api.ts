@@ -484,9 +484,10 @@ export interface TrainingDefaultsInput {
 }
 
 export interface TrainingEstimate {
-  secondsPerEpoch: number;
-  totalSeconds: number;
-  /** Where the figure comes from (benchmark file, backend, batch). */
+  /** null while nothing measured on this machine supports an estimate (`basis` says why). */
+  secondsPerEpoch: number | null;
+  totalSeconds: number | null;
+  /** Where the figure comes from (earlier runs, images/s), or why there is none yet. */
   basis: string;
 }
 
@@ -699,6 +700,11 @@ export interface DmatApi {
   listSuites(input?: Record<string, never>): Promise<SuiteInfo[]>;
   /** Check a user suite without running it; throws a validation error naming the field. */
   validateSuite(input: { suite: SuiteDefinition }): Promise<SuiteInfo>;
+  /**
+   * Check a suite and save it as `$DMAT_HOME/suites/<name>.json`, after which it runs by name.
+   * Refuses a built-in suite's name, and an existing file unless `overwrite`.
+   */
+  saveSuite(input: { suite: SuiteDefinition; overwrite?: boolean }): Promise<SuiteInfo>;
 
   // audits
   startAudit(input: StartAuditInput): Promise<JobRef>;

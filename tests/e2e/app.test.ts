@@ -31,6 +31,8 @@ let serve: ServeProcess;
 let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
+/** Set while a step provokes a refusal on purpose (HTTP 409), which the browser logs. */
+let expectedConflict = false;
 
 /** Calls the API over HTTP with the token, to check what the page shows against the store. */
 async function apiCall<T>(name: string, input: unknown): Promise<T> {
@@ -51,6 +53,18 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  // Nothing the page does may log an error (a failed request shows up here too).
+  // A refused call names itself here (the console line does not say which call it was).
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !(expectedConflict && r.status() === 409)) {
+      pageErrors.push(`HTTP ${r.status()} from ${new URL(r.url()).pathname}`);
+    }
+  });
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    if (expectedConflict && m.text().includes('409')) return;
+    pageErrors.push(`console: ${m.text()}`);
+  });
   // Anything the Content-Security-Policy blocks (an eval, an inline style element, a stray
   // connection) is recorded, and must not happen anywhere in the tour.
   await page.addInitScript(() => {
@@ -117,6 +131,7 @@ describe('DMAT Studio in the browser', { timeout: 240_000 }, () => {
     // The same weights as a shipped model are not added twice: the page names the entry.
     const same = shippedModelCopy();
     if (same) {
+      expectedConflict = true;
       await page.getByTestId('import-model').click();
       await page.getByTestId('import-path').fill(same);
       await page.getByTestId('import-name').fill('e2e-duplicate');
@@ -127,6 +142,7 @@ describe('DMAT Studio in the browser', { timeout: 240_000 }, () => {
         .first()
         .waitFor({ timeout: 60_000 });
       expect(await page.getByTestId('model-row-e2e-duplicate').count()).toBe(0);
+      expectedConflict = false;
       await page.getByRole('button', { name: 'Cancel', exact: true }).click();
     }
     await page.locator('[data-testid="dataset-table"] tbody tr').first().click();
@@ -196,6 +212,13 @@ describe('DMAT Studio in the browser', { timeout: 240_000 }, () => {
       ]);
     }
     expect(onScreen).toEqual(expected);
+    // Per class and the confusion matrix, from the stored outcomes: every sample counted once.
+    const perClassRows = page.getByTestId('per-class-table').locator('tbody tr');
+    await perClassRows.first().waitFor();
+    expect(await perClassRows.count()).toBe(10);
+    const cells = await page.getByTestId('confusion-matrix').locator('tbody td').allInnerTexts();
+    expect(cells.length).toBe(100);
+    expect(cells.reduce((n, t) => n + (Number(t.trim()) || 0), 0)).toBe(16);
     await screenshot(page, '4-audit-report');
 
     // Export PDF: the browser mode downloads the report the engine wrote.
@@ -278,6 +301,24 @@ describe('DMAT Studio in the browser', { timeout: 240_000 }, () => {
     const compare = page.getByTestId('audit-compare');
     await compare.waitFor();
     expect(await compare.locator('tbody tr').count()).toBe(2);
+    // Both audits ran the quick suite on the same 16 samples: one leaderboard, best worst case first.
+    const ranked = await Promise.all(
+      (await apiCall<AuditDetail[]>('listAudits', {})).map((x) =>
+        apiCall<AuditDetail>('getAudit', { id: x.id }),
+      ),
+    );
+    const order = [...ranked]
+      .sort(
+        (x, y) =>
+          (y.worstCaseAccuracy ?? 0) - (x.worstCaseAccuracy ?? 0) ||
+          (y.standardAccuracy ?? 0) - (x.standardAccuracy ?? 0),
+      )
+      .map((x) => x.modelName);
+    const boardRows = await page
+      .getByTestId('leaderboard')
+      .locator('tbody tr td:nth-child(2)')
+      .allInnerTexts();
+    expect(boardRows.map((t) => t.trim())).toEqual(order);
     // Same suite, samples and seed: the comparison says so.
     expect(await page.getByTestId('compare-sentence').innerText()).toContain(
       'same attacks, budgets and samples',
@@ -290,12 +331,25 @@ describe('DMAT Studio in the browser', { timeout: 240_000 }, () => {
     await page.getByTestId('audit-model').selectOption({ label: 'e2e-imported' });
     await page.getByTestId('audit-suite').selectOption('custom');
     await page.locator('.preset-grid input[value="fgsm"]').check();
+    // The suite editor: ε set in the preset's unit, checked by the engine, saved by name.
+    await page.getByTestId('custom-eps-fgsm').fill('0.05');
+    await page.getByTestId('custom-name').fill('e2e-fgsm');
+    await page.getByTestId('custom-save').click();
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('[data-testid="audit-suite"]') as HTMLSelectElement)?.value ===
+        'e2e-fgsm',
+    );
     await page.getByTestId('audit-samples').fill('12');
     await page.getByTestId('audit-run').click();
     await page.getByTestId('audit-report').getByText('12 on-manifold images').waitFor();
     await page
       .locator('[data-testid="audit-status"]', { hasText: 'done' })
       .waitFor({ timeout: 150_000 });
+    const audits = await apiCall<{ id: string }[]>('listAudits', {});
+    const saved = await apiCall<AuditDetail>('getAudit', { id: audits[0].id });
+    expect(saved.suiteName).toBe('e2e-fgsm');
+    expect(saved.attacks.map((a) => [a.name, a.budget.eps])).toEqual([['FGSM', 0.05]]);
     const budget = page.locator('[data-testid="sanity-checklist"] li[data-check="budget"]');
     expect(await budget.getAttribute('data-status')).toBe('not-run');
     expect(await budget.innerText()).toContain('not run');

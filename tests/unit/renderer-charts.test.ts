@@ -43,6 +43,21 @@ describe('shared chart builders', () => {
       expect(text).toContain(label);
   });
 
+  it('turns the labels of a crowded chart (the paper suite: 12 attacks) so they do not collide', () => {
+    const many = {
+      ...audit,
+      attacks: Array.from({ length: 12 }, (_, i) => ({
+        name: `Attack-${i}`,
+        accuracy: 0.5,
+        budgetLabel: 'ε 0.1 px',
+      })),
+    };
+    const o = attackAccuracyOption(many, { animation: false });
+    expect(o.xAxis.axisLabel.rotate).toBeGreaterThan(0);
+    expect(o.grid.bottom).toBeGreaterThan(attackAccuracyOption(audit).grid.bottom);
+    expect(attackAccuracyOption(audit).xAxis.axisLabel.rotate).toBe(0);
+  });
+
   it('draws accuracy against ε in /255 units for L∞ pixel budgets', () => {
     const o = accuracyVsEpsOption({
       unit: 'pixel [0,1]',

@@ -23,7 +23,13 @@ import {
   type DatasetThreatModel,
 } from '../engine/audit/dataset-budgets';
 import { listNamedSuites, suiteFolders } from '../engine/audit/suite-library';
-import { describeSuite, listPresets, parseSuite, resolveSuite } from '../engine/audit/suites';
+import {
+  BUILTIN_SUITES,
+  describeSuite,
+  listPresets,
+  parseSuite,
+  resolveSuite,
+} from '../engine/audit/suites';
 import { readDataset } from '../engine/data/dataset';
 import { architectures } from '../engine/models/architectures/index';
 import { appVersion } from '../engine/report/app-version';
@@ -273,6 +279,35 @@ export function createApi(opts: ApiOptions = {}): DmatApiHandle {
         ...describeSuite(resolveSuite(s.definition, [28, 28, 1]), s.source === 'builtin'),
         name: s.name,
       }));
+    },
+    async saveSuite({ suite, overwrite }) {
+      const def = parseSuite(suite, 'suite');
+      const info = describeSuite(resolveSuite(def, [28, 28, 1]), false);
+      if (def.name in BUILTIN_SUITES) {
+        throw new ApiError(
+          'conflict',
+          `"${def.name}" is a built-in suite: choose another name`,
+          'suite.name',
+        );
+      }
+      // The name was checked against SUITE_NAME: the file stays inside the user's suite folder.
+      const file = path.join(suites.user, `${def.name}.json`);
+      await fs.mkdir(suites.user, { recursive: true });
+      try {
+        await fs.writeFile(file, `${JSON.stringify(def, null, 2)}\n`, {
+          flag: overwrite ? 'w' : 'wx',
+        });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+          throw new ApiError(
+            'conflict',
+            `a suite named "${def.name}" is already saved (${file})`,
+            'suite.name',
+          );
+        }
+        throw err;
+      }
+      return { ...info, name: def.name };
     },
     async validateSuite({ suite }) {
       const def = parseSuite(suite, 'suite');

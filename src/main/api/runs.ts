@@ -131,10 +131,12 @@ export class RunService {
         .filter((v) => Number.isFinite(v) && v > 0),
     );
     if (rates.length === 0 || samples === 0) {
-      throw new ApiError(
-        'not-available',
-        `no measured ${config.method} run on this machine yet: a short run (1 epoch, a few hundred samples) calibrates the estimate`,
-      );
+      // Not an error: the first run of a method on a machine has nothing to go by.
+      return {
+        secondsPerEpoch: null,
+        totalSeconds: null,
+        basis: `no measured ${config.method} run on this machine yet: a short run (1 epoch, a few hundred samples) calibrates the estimate`,
+      };
     }
     rates.sort((a, b) => a - b);
     const ips = rates[Math.floor(rates.length / 2)];

@@ -34,9 +34,11 @@ export function attackAccuracyOption(data: AttackAccuracyData, opts: ChartBuildO
       color: COLORS.worst,
     },
   ];
+  // Past seven bars the two-line labels collide: they turn and the plot leaves them room.
+  const crowded = bars.length > 7;
   return {
     ...baseOption(opts),
-    grid: { left: 56, right: 16, top: opts.title ? 40 : 24, bottom: 64 },
+    grid: { left: 56, right: 16, top: opts.title ? 40 : 24, bottom: crowded ? 104 : 64 },
     tooltip: {
       trigger: 'axis' as const,
       axisPointer: { type: 'shadow' as const },
@@ -46,7 +48,13 @@ export function attackAccuracyOption(data: AttackAccuracyData, opts: ChartBuildO
       type: 'category' as const,
       data: bars.map((b) => (b.label ? `${b.name}\n${b.label}` : b.name)),
       ...axisStyle(),
-      axisLabel: { color: COLORS.muted, interval: 0, lineHeight: 14, fontSize: 11 },
+      axisLabel: {
+        color: COLORS.muted,
+        interval: 0,
+        lineHeight: 14,
+        fontSize: crowded ? 10 : 11,
+        rotate: crowded ? 35 : 0,
+      },
     },
     yAxis: {
       type: 'value' as const,
@@ -68,7 +76,7 @@ export function attackAccuracyOption(data: AttackAccuracyData, opts: ChartBuildO
           show: true,
           position: 'top' as const,
           color: COLORS.text,
-          fontSize: 11,
+          fontSize: crowded ? 9 : 11,
           formatter: (p: { value: unknown }) => `${Number(p.value).toFixed(1)} %`,
         },
       },

@@ -9,16 +9,22 @@ export interface ModelComparisonData {
 }
 
 export function modelComparisonOption(data: ModelComparisonData, opts: ChartBuildOptions = {}) {
+  const crowded = data.columns.length > 7;
   return {
     ...baseOption(opts),
-    grid: { left: 56, right: 16, top: opts.title ? 48 : 28, bottom: 76 },
+    grid: { left: 56, right: 16, top: opts.title ? 48 : 28, bottom: crowded ? 112 : 76 },
     legend: { bottom: 0, textStyle: { color: COLORS.muted } },
     tooltip: { trigger: 'axis' as const, axisPointer: { type: 'shadow' as const } },
     xAxis: {
       type: 'category' as const,
       data: data.columns,
       ...axisStyle(),
-      axisLabel: { color: COLORS.muted, interval: 0, fontSize: 11 },
+      axisLabel: {
+        color: COLORS.muted,
+        interval: 0,
+        fontSize: crowded ? 10 : 11,
+        rotate: crowded ? 35 : 0,
+      },
     },
     yAxis: {
       type: 'value' as const,

@@ -31,6 +31,13 @@ export const useAuditsStore = defineStore('audits', {
       seed: 0,
       budgets: 'dataset' as 'dataset' | 'preset',
       customPresets: [] as string[],
+      /** Custom suite: ε (or η) and steps overriding a preset's, in its unit; empty keeps it. */
+      customEps: {} as Record<string, number | ''>,
+      customSteps: {} as Record<string, number | ''>,
+      /** Custom suite: a sweep of one of its attacks, budgets separated by commas. */
+      customSweepPreset: '',
+      customSweepEps: '',
+      customName: '',
     },
     wired: false,
   }),
@@ -50,8 +57,8 @@ export const useAuditsStore = defineStore('audits', {
     async loadList() {
       this.audits = await api().listAudits({ limit: 200 });
     },
-    async loadSuites() {
-      if (this.suites.length === 0) this.suites = await api().listSuites();
+    async loadSuites(force = false) {
+      if (force || this.suites.length === 0) this.suites = await api().listSuites();
     },
     async open(id: string) {
       this.wire();

@@ -127,8 +127,9 @@ export const useWizardStore = defineStore('wizard', {
       }
       const config = cleanConfig(this.draft);
       try {
-        this.estimate = await api().estimateTraining({ config });
-        this.estimateError = '';
+        const e = await api().estimateTraining({ config });
+        this.estimate = e.totalSeconds === null ? null : e;
+        this.estimateError = e.totalSeconds === null ? e.basis : '';
       } catch (e) {
         this.estimate = null;
         this.estimateError = (e as Error).message;

@@ -117,14 +117,16 @@ export function accuracySection(layout: ReportLayout, data: ReportData): void {
   ];
   drawTable(layout, {
     caption: layout.tableCaption('Accuracy per attack'),
+    // Seven columns: a point smaller than the other tables, so no number wraps.
+    fontSize: 8,
     columns: [
-      { header: 'Attack', weight: 2.2 },
-      { header: 'Budget', weight: 2.3 },
-      { header: 'Correct / total', weight: 1.5, align: 'right' },
-      { header: 'Accuracy', weight: 1.4, align: 'right' },
+      { header: 'Attack', weight: 2.1 },
+      { header: 'Budget', weight: 2.2 },
+      { header: 'Correct / total', weight: 1.9, align: 'right' },
+      { header: 'Accuracy', weight: 1.3, align: 'right' },
       { header: '95 % CI', weight: 1.6, align: 'right' },
-      { header: 'vs clean', weight: 1.5, align: 'right' },
-      { header: 'Time', weight: 0.9, align: 'right' },
+      { header: 'vs clean', weight: 1.6, align: 'right' },
+      { header: 'Time', weight: 1.4, align: 'right' },
     ],
     rows,
   });
