@@ -428,6 +428,31 @@ describe('DMAT Studio in the browser', { timeout: 240_000 }, () => {
     expect(problems).toEqual([]);
   });
 
+  it('cancels an audit at once and keeps the attacks it finished as a partial result', async () => {
+    await page.getByTestId('nav-audit').click();
+    await page.getByTestId('audit-model').selectOption({ label: 'e2e-imported' });
+    await page.getByTestId('audit-suite').selectOption('paper');
+    await page.getByTestId('audit-samples').fill('24');
+    await page.getByTestId('audit-run').click();
+    await page.getByTestId('audit-report').getByText('suite paper').waitFor();
+    // Once the first attack has finished on every sample, cancel.
+    await page
+      .getByTestId('job-progress')
+      .getByText(/attack [1-9]\d*\/12/)
+      .waitFor({ timeout: 120_000 });
+    const cancel = page.getByTestId('audit-cancel');
+    await cancel.click();
+    await page
+      .locator('[data-testid="audit-status"]', { hasText: 'cancelled' })
+      .waitFor({ timeout: 60_000 });
+    const partial = page.getByTestId('partial-result');
+    await partial.waitFor();
+    expect(await partial.innerText()).toContain('of 12 attacks finished on every sample');
+    expect(await partial.locator('tbody tr').count()).toBeGreaterThanOrEqual(2);
+    expect(await page.getByTestId('audit-resume').isEnabled()).toBe(true);
+    await screenshot(page, '4-audit-partial');
+  });
+
   it('lists the run and the audit in the history', async () => {
     await page.getByTestId('nav-history').click();
     await page.getByTestId('history-table').getByText('e2e-dmat').first().waitFor();

@@ -172,6 +172,65 @@ describe('audit split across processes', () => {
 });
 
 describe('audits through the API', () => {
+  it('keeps the attacks a cancelled audit finished as a partial result, which Resume completes', async () => {
+    const home = join(dir, 'api-partial-home');
+    const api = createApi({ home, resourcesDir: join(dir, 'no-resources') });
+    try {
+      const input = {
+        modelId: fx.classifierFolder,
+        datasetId: fx.datasetFolder,
+        suite: {
+          name: 'partial',
+          attacks: [{ preset: 'fgsm' }, { preset: 'fog' }, { preset: 'mia-50' }],
+        },
+        samples: 32,
+        batchSize: 8,
+        workers: 1,
+      };
+      const ref = await api.startAudit(input);
+      // Cancel once the first attack has finished on every sample.
+      await new Promise<void>((resolve) =>
+        api.onJobEvent(
+          (e) =>
+            e.jobId === ref.jobId &&
+            e.type === 'progress' &&
+            (e.progress.attacksDone ?? 0) >= 1 &&
+            resolve(),
+        ),
+      );
+      await api.cancelAudit({ id: ref.targetId });
+      const partial = await api.getAudit({ id: ref.targetId });
+      expect(partial.status).toBe('cancelled');
+      expect(partial.attacks.length).toBeGreaterThanOrEqual(1);
+      expect(partial.attacks.length).toBeLessThan(3);
+      expect(partial.standardAccuracy).not.toBeNull();
+      expect(partial.worstCaseAccuracy).toBeNull();
+      expect(partial.error).toMatch(/partial result, \d of 3 attacks finished/);
+      for (const a of partial.attacks) expect(a.total).toBe(32);
+
+      // Resumed, it ends as the uninterrupted audit would, the partial rows replaced.
+      const resumed = await api.resumeAudit({ id: ref.targetId });
+      const end = await new Promise<string>((resolve) =>
+        api.onJobEvent(
+          (e) =>
+            e.jobId === resumed.jobId &&
+            (e.type === 'done' || e.type === 'error') &&
+            resolve(e.type === 'error' ? e.message : e.type),
+        ),
+      );
+      expect(end).toBe('done');
+      const done = await api.getAudit({ id: ref.targetId });
+      expect(done.status).toBe('done');
+      expect(done.attacks).toHaveLength(3);
+      for (const a of partial.attacks) {
+        expect(done.attacks.find((x) => x.key === a.key)!.correct).toBe(a.correct);
+      }
+      expect(done.standardAccuracy).toBe(partial.standardAccuracy);
+    } finally {
+      await api.close();
+    }
+  });
+
   it('starts an audit job, and a cancelled one is stored as cancelled', async () => {
     const home = join(dir, 'api-home');
     const api = createApi({ home, resourcesDir: join(dir, 'no-resources') });

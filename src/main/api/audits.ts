@@ -19,6 +19,7 @@ import { initBackend } from '../engine/runtime/backend';
 import { auditCostProblem, auditGradientEvaluations } from '../engine/audit/cost';
 import { findSuite, type SuiteFolders } from '../engine/audit/suite-library';
 import { BUILTIN_SUITES, resolveSuite } from '../engine/audit/suites';
+import { savePartialOnCancel } from '../jobs/audit-partial';
 import type { AuditJobParams } from '../jobs/audit-job';
 import type { JobRunner } from '../jobs/runner';
 import type { Store } from '../store/index';
@@ -184,6 +185,13 @@ export class AuditService {
       }
       const row = this.store.audits.find(auditId);
       if (row && (row.status === 'queued' || row.status === 'running')) {
+        const durationMs = Date.now() - Date.parse(row.createdAt);
+        // A job killed while cancelling could not store its partial result: store it here.
+        if (
+          err.name === 'JobCancelledError' &&
+          savePartialOnCancel(this.store, auditId, durationMs)
+        )
+          return;
         this.store.audits.finish(auditId, {
           status: err.name === 'JobCancelledError' ? 'cancelled' : 'failed',
           durationMs: Date.now() - Date.parse(row.createdAt),

@@ -24,6 +24,7 @@ import { appVersion } from '../engine/report/app-version';
 import { initBackend } from '../engine/runtime/backend';
 import { openStore, type Store } from '../store/index';
 import { storeJournal } from './audit-journal';
+import { savePartialOnCancel } from './audit-partial';
 import { parentGone, withLease } from './lease';
 import type { JobHandler } from './messages';
 import { JobRunner } from './runner';
@@ -164,11 +165,16 @@ async function runAudit(
         store.audits.finish(auditId, { status: 'failed', durationMs, error: why });
         store.jobs.finish(ctx.jobId, 'failed', why);
       });
+    } else if (ctx.signal.aborted) {
+      // Cancelled: keep what finished as a partial result, marked so; Resume completes it.
+      if (!savePartialOnCancel(store, auditId, durationMs)) {
+        store.audits.finish(auditId, { status: 'cancelled', durationMs, error: 'cancelled' });
+      }
     } else {
       store.audits.finish(auditId, {
-        status: ctx.signal.aborted ? 'cancelled' : 'failed',
+        status: 'failed',
         durationMs,
-        error: ctx.signal.aborted ? 'cancelled' : (err as Error).message,
+        error: (err as Error).message,
       });
     }
     throw err;

@@ -90,6 +90,10 @@ export function attackResultsTable(db: Db) {
         options: JSON.stringify(r.options ?? {}),
       });
     },
+    /** Drop an audit's rows (a partial result about to be replaced). */
+    clear(auditId: string): void {
+      db.prepare('DELETE FROM attack_results WHERE audit_id = ?').run(auditId);
+    },
     list(auditId: string): AttackResultInfo[] {
       const rows = db
         .prepare('SELECT * FROM attack_results WHERE audit_id = ? ORDER BY position')

@@ -6,6 +6,7 @@ import { accessSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { EnvironmentError, environmentProblem } from '../engine/files/environment';
 import type { AttackResultInfo, AuditDetail, SanityFlag, SweepCurve } from '../../shared/api';
+import type { PartialAuditResult } from '../engine/audit/partial';
 import type { AuditOutcomes } from '../engine/audit/outcomes';
 import { attackResultsTable } from './attack-results';
 import { auditBatchesTable } from './audit-batches';
@@ -91,6 +92,8 @@ export class Store {
   /** Everything an audit produced, in one transaction; the audit is marked done last. */
   saveAuditResults(auditId: string, r: AuditResults): void {
     this.db.transaction(() => {
+      // A cancelled audit may have stored the attacks it finished: the full result replaces them.
+      this.attackResults.clear(auditId);
       r.attacks.forEach((a, i) => this.attackResults.insert(auditId, i, a));
       this.outcomes.insert(auditId, r.outcomes);
       for (const g of r.gallery ?? []) this.gallery.insert(auditId, g);
@@ -104,6 +107,27 @@ export class Store {
         worstCaseAccuracy: r.worstCaseAccuracy,
         durationMs: r.durationMs,
         reproducibility: r.reproducibility,
+      });
+    })();
+  }
+
+  /**
+   * A cancelled audit's partial result: the clean accuracy and the attacks that finished on
+   * every sample; no worst case (it needs every attack). The journal stays, for Resume.
+   */
+  savePartialAuditResults(
+    auditId: string,
+    p: PartialAuditResult,
+    end: { durationMs: number; error: string },
+  ): void {
+    this.db.transaction(() => {
+      this.attackResults.clear(auditId);
+      for (const a of p.attacks) this.attackResults.insert(auditId, a.position, a.result);
+      this.audits.finish(auditId, {
+        status: 'cancelled',
+        standardAccuracy: p.standardAccuracy,
+        durationMs: end.durationMs,
+        error: end.error,
       });
     })();
   }

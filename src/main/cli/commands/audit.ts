@@ -218,6 +218,11 @@ export const auditCommand: CliCommand = {
         display.stop();
         if (cancelled) {
           console.error(`dmat audit: audit ${ref.targetId} cancelled`);
+          const partial = await api.getAudit({ id: ref.targetId }).catch(() => undefined);
+          if (partial && partial.attacks.length > 0) {
+            console.error(`partial result (${partial.error ?? 'cancelled'}):`);
+            console.error(auditTable(partial));
+          }
           return 130;
         }
         throw err;
