@@ -34,6 +34,7 @@ export const useAuditsStore = defineStore('audits', {
       /** Custom suite: ε (or η) and steps overriding a preset's, in its unit; empty keeps it. */
       customEps: {} as Record<string, number | ''>,
       customSteps: {} as Record<string, number | ''>,
+      customStepSize: {} as Record<string, number | ''>,
       /** Custom suite: a sweep of one of its attacks, budgets separated by commas. */
       customSweepPreset: '',
       customSweepEps: '',
