@@ -1,4 +1,12 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
@@ -213,6 +221,35 @@ describe('API over the store', () => {
     ).rejects.toMatchObject({
       code: 'invalid-input',
     });
+  });
+
+  it('saves a suite by name into the user suite folder, checked first, and runs it by name', async () => {
+    const suite = {
+      name: 'my-fgsm',
+      attacks: [{ preset: 'fgsm', eps: 0.05 }],
+      sweeps: [{ preset: 'fgsm', eps: [0, 0.05, 0.1] }],
+    };
+    const saved = await api.saveSuite({ suite });
+    expect(saved.name).toBe('my-fgsm');
+    expect(JSON.parse(readFileSync(join(home, 'suites', 'my-fgsm.json'), 'utf8'))).toEqual(suite);
+    expect((await api.listSuites()).map((s) => s.name)).toContain('my-fgsm');
+    await expect(api.saveSuite({ suite })).rejects.toMatchObject({ code: 'conflict' });
+    expect((await api.saveSuite({ suite, overwrite: true })).name).toBe('my-fgsm');
+    await expect(api.saveSuite({ suite: { ...suite, name: 'quick' } })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('built-in'),
+    });
+    await expect(api.saveSuite({ suite: { ...suite, name: '../escape' } })).rejects.toMatchObject({
+      code: 'invalid-input',
+    });
+    await expect(
+      api.saveSuite({ suite: { name: 'bad', attacks: [{ preset: 'nope' }] } }),
+    ).rejects.toMatchObject({ code: 'invalid-input' });
+    expect(existsSync(join(home, 'suites', 'bad.json'))).toBe(false);
+    // "constructor" is an ordinary name, not a built-in suite.
+    expect((await api.saveSuite({ suite: { ...suite, name: 'constructor' } })).name).toBe(
+      'constructor',
+    );
   });
 
   it('refuses to remove a built-in model and reports unknown ids as not found', async () => {

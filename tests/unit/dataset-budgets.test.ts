@@ -25,6 +25,8 @@ describe("a built-in suite at the dataset's threat model", () => {
     // The sweep goes from 0 to 1.5 times the dataset budget.
     expect(suite.sweeps![0].eps).toEqual([0, 0.025, 0.05, 0.1, 0.15]);
     expect(suite.description).toContain("dataset's threat model");
+    // Named apart from the suite at the presets' budgets.
+    expect(suite.name).toBe('quick (ε = 0.1, η = 0.5)');
   });
 
   it('keeps attacks that set their own ε and attacks in other units as written', () => {

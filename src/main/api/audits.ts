@@ -56,7 +56,7 @@ export class AuditService {
     const dataset = await this.library.resolveDataset(input.datasetId);
     const named = await findSuite(input.suite, this.suites);
     // Built-in suites take the dataset's own threat model unless the caller asks for the presets'.
-    const builtin = typeof input.suite === 'string' && input.suite in BUILTIN_SUITES;
+    const builtin = typeof input.suite === 'string' && Object.hasOwn(BUILTIN_SUITES, input.suite);
     const suite =
       builtin && (input.budgets ?? 'dataset') === 'dataset'
         ? atDatasetBudgets(named, await readDatasetThreatModel(dataset.path))

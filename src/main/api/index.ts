@@ -283,7 +283,7 @@ export function createApi(opts: ApiOptions = {}): DmatApiHandle {
     async saveSuite({ suite, overwrite }) {
       const def = parseSuite(suite, 'suite');
       const info = describeSuite(resolveSuite(def, [28, 28, 1]), false);
-      if (def.name in BUILTIN_SUITES) {
+      if (Object.hasOwn(BUILTIN_SUITES, def.name)) {
         throw new ApiError(
           'conflict',
           `"${def.name}" is a built-in suite: choose another name`,

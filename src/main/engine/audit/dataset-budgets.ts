@@ -93,6 +93,8 @@ export function atDatasetBudgets(
   const note = `Budgets from the dataset's threat model (its manifest's threatModel): ${parts.join(', ')}, steps in proportion.`;
   return {
     ...definition,
+    // Its own name: audits of "quick" at other budgets must never be ranked or compared as one.
+    name: `${definition.name} (${parts.join(', ').replace(/ \[0,1\] px| latent/g, '')})`,
     description: [definition.description, note].filter(Boolean).join(' '),
     attacks,
     ...(sweeps ? { sweeps } : {}),

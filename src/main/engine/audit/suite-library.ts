@@ -36,8 +36,8 @@ export async function findSuite(
   folders: SuiteFolders,
 ): Promise<SuiteDefinition> {
   if (typeof ref !== 'string') return parseSuite(ref, 'suite');
-  const builtin = BUILTIN_SUITES[ref];
-  if (builtin) return builtin;
+  // Own properties only: a suite named "constructor" is a file name, not Object's prototype.
+  if (Object.hasOwn(BUILTIN_SUITES, ref)) return BUILTIN_SUITES[ref];
   if (!SUITE_NAME.test(ref)) {
     throw new SuiteError(
       `suite "${ref}" is not a suite name: suites are found by name (built in, or <name>.json in ${folders.resources} or ${folders.user}); a suite file elsewhere is read by the command line (dmat audit --suite FILE.json) or opened in the app`,
