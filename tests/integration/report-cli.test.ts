@@ -252,6 +252,35 @@ describe('per-class breakdown', () => {
   });
 });
 
+describe('confusion matrices', () => {
+  it('count every stored sample once, clean and under the strongest attack, and are printed', () => {
+    const store = openStore(path.join(home, 'dmat.sqlite'));
+    try {
+      const data = loadReportData(store, subject.auditId);
+      const outcomes = store.outcomes.load(subject.auditId);
+      const attacks = store.attackResults.list(subject.auditId);
+      const strongest = [...attacks].sort((a, b) => a.accuracy - b.accuracy)[0];
+      expect(data.confusion!.map((c) => c.source)).toEqual([
+        'clean images',
+        `under ${strongest.name}`,
+      ]);
+      for (const c of data.confusion!) {
+        // Row sums are the per-class sample counts; the diagonal of the clean one is the clean count.
+        expect(c.counts.map((r) => r.reduce((a, b) => a + b, 0))).toEqual(
+          data.perClass.map((r) => r.total),
+        );
+      }
+      const diagonal = data.confusion![0].counts.reduce((n, r, i) => n + r[i], 0);
+      expect(diagonal).toBe(outcomes.cleanCorrect.filter(Boolean).length);
+      const flat = pdfText(path.join(home, 'report.pdf')).replace(/\s+/g, ' ');
+      expect(flat).toContain('Confusion matrix, clean images');
+      expect(flat).toContain(`Confusion matrix, under ${strongest.name}`);
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe('stored numbers that disagree', () => {
   it('refuses to report a worst case its per-sample outcomes do not give', () => {
     const store = openStore(path.join(home, 'dmat.sqlite'));

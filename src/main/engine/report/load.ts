@@ -11,7 +11,12 @@ import { comparisonsOf } from './load/comparisons';
 import { galleryOf } from './load/gallery';
 import { reproducibilityOf } from './load/reproducibility';
 import { sanityOf } from './load/sanity';
-import { REPORT_SCHEMA_VERSION, type ReportClassRow, type ReportData } from './types';
+import {
+  REPORT_SCHEMA_VERSION,
+  type ReportClassRow,
+  type ReportConfusion,
+  type ReportData,
+} from './types';
 
 export { ReportInputError } from './load/audit-record';
 export { CHECK_TITLES } from './load/sanity';
@@ -66,6 +71,35 @@ export function perClassOf(
     rows.set(y, row);
   });
   return [...rows.entries()].sort((a, b) => a[0] - b[0]).map(([, row]) => row);
+}
+
+/** Clean and strongest-attack confusion matrices; the strongest is the lowest accuracy. */
+export function confusionOf(
+  outcomes: {
+    labels: number[];
+    cleanPredicted: number[];
+    attacks: { key: string; predicted: number[] }[];
+  },
+  attacks: readonly { key: string; name: string; accuracy: number }[],
+  numClasses: number,
+): ReportConfusion[] {
+  const k = Math.max(numClasses, ...outcomes.labels.map((y) => y + 1));
+  if (k < 2 || k > 20) return [];
+  const count = (predicted: readonly number[]) => {
+    const m = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+    outcomes.labels.forEach((y, i) => {
+      const p = predicted[i];
+      if (p >= 0 && p < k) m[y][p] += 1;
+    });
+    return m;
+  };
+  const out: ReportConfusion[] = [
+    { source: 'clean images', counts: count(outcomes.cleanPredicted) },
+  ];
+  const strongest = [...attacks].sort((a, b) => a.accuracy - b.accuracy)[0];
+  const column = strongest && outcomes.attacks.find((a) => a.key === strongest.key);
+  if (column) out.push({ source: `under ${strongest.name}`, counts: count(column.predicted) });
+  return out;
 }
 
 /** Mean L1 and PSNR of g(w) against x, when the dataset recorded both as numbers. */
@@ -136,6 +170,7 @@ export function loadReportData(
     attacks: attacksOf(audit.suite, attacks, store.sanityFlags.list(auditId)),
     worstCase: { ...worst, attackIds: attacks.map((a) => a.key) },
     perClass: perClassOf(outcomes.labels, outcomes.cleanCorrect, robust.perSample, className),
+    confusion: confusionOf(outcomes, attacks, classNames.length),
     sweeps: store.sweeps.list(auditId).map((c) => ({
       attackId: c.preset,
       attackName: c.name,

@@ -1,6 +1,6 @@
 /** Lays out the whole report, section by section, and returns the PDF bytes. */
 import { ReportLayout } from './layout';
-import { accuracySection, perClassTable } from './sections/accuracy';
+import { accuracySection, confusionTables, perClassTable } from './sections/accuracy';
 import { appendixSection } from './sections/appendix';
 import { comparisonSection } from './sections/comparison';
 import { gallerySection } from './sections/gallery';
@@ -22,6 +22,7 @@ export async function renderReportPdf(data: ReportData): Promise<Buffer> {
   threatModelSection(layout, data);
   accuracySection(layout, data);
   perClassTable(layout, data);
+  confusionTables(layout, data);
   sweepsSection(layout, data);
   comparisonSection(layout, data);
   sanitySection(layout, data);

@@ -102,6 +102,13 @@ export interface ReportClassRow {
 }
 
 /** 'not-run': the check did not apply to this audit (e.g. no sweep); never counted as passed. */
+export interface ReportConfusion {
+  /** "clean images" or "under PGD-50". */
+  source: string;
+  /** counts[true][predicted]. */
+  counts: number[][];
+}
+
 export type SanitySeverity = 'fail' | 'warning' | 'pass' | 'info' | 'not-run';
 
 /** One gradient-masking / evaluation-quality check. */
@@ -197,6 +204,11 @@ export interface ReportData {
   worstCase: ReportCount & { attackIds: string[] };
   /** Per true class, from the per-sample outcomes; empty when not available. */
   perClass: ReportClassRow[];
+  /**
+   * Confusion matrices from the per-sample outcomes (rows: true class, columns: prediction):
+   * on the clean images and under the strongest attack. Absent in older exports.
+   */
+  confusion?: ReportConfusion[];
   sweeps: ReportSweep[];
   comparisons: ReportComparison[];
   sanity: ReportSanityFlag[];

@@ -166,3 +166,35 @@ export function perClassTable(layout: ReportLayout, data: ReportData): void {
     })),
   });
 }
+
+/** Confusion matrices (true class × prediction), clean and under the strongest attack. */
+export function confusionTables(layout: ReportLayout, data: ReportData): void {
+  const names = data.perClass.map((r) => r.className);
+  for (const c of data.confusion ?? []) {
+    const k = c.counts.length;
+    drawTable(layout, {
+      caption: layout.tableCaption(
+        `Confusion matrix, ${c.source} (rows: true class, columns: prediction)`,
+      ),
+      fontSize: 7,
+      columns: [
+        { header: 'true ↓ / predicted →', weight: 3.2 },
+        ...Array.from({ length: k }, (_, j) => ({
+          header: String(j),
+          weight: 1,
+          align: 'right' as const,
+        })),
+      ],
+      rows: c.counts.map((row, i) => ({
+        cells: [
+          `${i} ${names[i] ?? ''}`.trim(),
+          ...row.map((v, j) => ({
+            text: v === 0 ? '·' : String(v),
+            bold: i === j,
+            color: i !== j && v > 0 ? INK.bad : undefined,
+          })),
+        ],
+      })),
+    });
+  }
+}
