@@ -29,6 +29,17 @@ describe("a built-in suite at the dataset's threat model", () => {
     expect(suite.name).toBe('quick (ε = 0.1, η = 0.5)');
   });
 
+  it('keeps the unseen attacks at their reference settings, Gabor (L∞ pixels) included', () => {
+    const suite = atDatasetBudgets(BUILTIN_SUITES.paper, tm);
+    const resolved = resolveSuite(suite, [28, 28, 1], 'paper');
+    const eps = Object.fromEntries(resolved.attacks.map((a) => [a.preset.id, a.budget.eps]));
+    expect(eps.gabor).toBeCloseTo(12.5 / 255, 9);
+    expect(eps.fog).toBeCloseTo(128 / 255, 9);
+    expect(eps['pgd-50']).toBeCloseTo(0.1, 9);
+    expect(eps['mia-50']).toBeCloseTo(0.1, 9);
+    expect(eps['om-pgd-50']).toBeCloseTo(0.5, 9);
+  });
+
   it('keeps attacks that set their own ε and attacks in other units as written', () => {
     const suite = atDatasetBudgets(
       {

@@ -11,6 +11,7 @@ import type { SuiteDefinition } from '../../../shared/api';
 import { createAttack } from '../attacks/registry';
 import { findPreset as findSeenPreset } from '../attacks/presets';
 import { findUnseenPreset } from '../attacks/unseen-presets';
+import { familyOf } from './suites';
 
 export interface DatasetThreatModel {
   /** L∞ budget of image-space attacks, [0,1] px. */
@@ -47,6 +48,10 @@ export const hasThreatModel = (tm: DatasetThreatModel) =>
 function target(presetId: string, tm: DatasetThreatModel) {
   const preset = findSeenPreset(presetId) ?? findUnseenPreset(presetId);
   if (!preset) return null;
+  // Only the seen threat models (FGSM, PGD, MIA, OM-*) and APGD: the unseen attacks keep the
+  // reference settings even where their unit is L∞ pixels (Gabor).
+  const family = familyOf(preset.attackId);
+  if (family !== 'seen' && family !== 'autoattack') return null;
   const attack = createAttack(preset.attackId, preset.name);
   const budget = preset.budgetFor([28, 28, 1]);
   const to =
@@ -62,8 +67,8 @@ function target(presetId: string, tm: DatasetThreatModel) {
 const round = (v: number) => Number(v.toPrecision(6));
 
 /**
- * `definition` with every L∞ image attack and every latent attack that does not set its own ε
- * moved to the dataset's budget (step size in proportion), and their sweeps scaled alike.
+ * `definition` with every seen L∞ image attack (and APGD) and every latent attack that does not
+ * set its own ε moved to the dataset's budget (step size in proportion), sweeps scaled alike.
  */
 export function atDatasetBudgets(
   definition: SuiteDefinition,
