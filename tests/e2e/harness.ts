@@ -90,8 +90,14 @@ export async function launchBrowser(): Promise<Browser> {
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   // Notifications are transient: clear them so they do not cover the screen's content.
-  for (const toast of await page.locator('.toast').all())
-    await toast.click().catch(() => undefined);
+  // Each click removes one, so always take the first (a stale nth(i) would wait its timeout).
+  const toasts = page.locator('.toast');
+  for (let i = 0; i < 20 && (await toasts.count()) > 0; i++) {
+    await toasts
+      .first()
+      .click({ timeout: 2000 })
+      .catch(() => undefined);
+  }
   // A full-page picture of a scrolled page repeats the sticky header mid-page.
   await page.evaluate(() => window.scrollTo(0, 0));
   const file = join(SCREENSHOTS, `${name}.png`);
