@@ -111,6 +111,13 @@ async function runAudit(
   const { auditId, setup } = ctx.params;
   const t0 = performance.now();
   let prepared: PreparedAudit | undefined;
+  // Orphaned: record the interruption at once. The process exits 10 s after its parent's death,
+  // and stopping the part processes first can take longer than that on a loaded machine.
+  const onAbort = () => {
+    if (parentGone(ctx.signal))
+      recordInterruption(store, auditId, ctx.jobId, performance.now() - t0);
+  };
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
     const backend = await initBackend();
     store.audits.markRunning(auditId, backend.backend);
@@ -159,12 +166,7 @@ async function runAudit(
   } catch (err) {
     const durationMs = performance.now() - t0;
     if (parentGone(ctx.signal)) {
-      // Nobody is left to record this: write the audit and its job row together.
-      const why = `interrupted: the process that started it ended; finished batches are kept (dmat audit --resume ${auditId})`;
-      store.transaction(() => {
-        store.audits.finish(auditId, { status: 'failed', durationMs, error: why });
-        store.jobs.finish(ctx.jobId, 'failed', why);
-      });
+      recordInterruption(store, auditId, ctx.jobId, durationMs);
     } else if (ctx.signal.aborted) {
       // Cancelled: keep what finished as a partial result, marked so; Resume completes it.
       if (!savePartialOnCancel(store, auditId, durationMs)) {
@@ -179,6 +181,21 @@ async function runAudit(
     }
     throw err;
   } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
     prepared?.dispose();
   }
+}
+
+/** Nobody is left to record an orphaned audit's end: its audit and job rows, together. */
+function recordInterruption(
+  store: Store,
+  auditId: string,
+  jobId: string,
+  durationMs: number,
+): void {
+  const why = `interrupted: the process that started it ended; finished batches are kept (dmat audit --resume ${auditId})`;
+  store.transaction(() => {
+    store.audits.finish(auditId, { status: 'failed', durationMs, error: why });
+    store.jobs.finish(jobId, 'failed', why);
+  });
 }
