@@ -207,6 +207,13 @@ describe('an audit interrupted and resumed', { timeout: 300_000 }, () => {
       () => (rows(home, auditId).audit.status === 'failed' ? true : undefined),
       240_000,
     );
+    // The orphaned job records its interruption first, then stops its part processes and lets
+    // go of the audit; a resume before that is refused, naming the holder.
+    await until(
+      'the orphaned job to let go of the audit',
+      () => (withStore(home, (s) => s.leases.holder(auditId)) ? undefined : true),
+      240_000,
+    );
     resumeAndCompare(home, auditId);
   }, 420_000);
 
