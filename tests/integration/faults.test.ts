@@ -156,22 +156,31 @@ describe('an audit interrupted and resumed', { timeout: 300_000 }, () => {
     const { auditId, pid } = await until('attack batches', () => auditInFlight(home));
     cli.kill('SIGKILL');
     await exited(cli);
-    const r = await until('the interruption to be recorded', () => {
-      const now = rows(home, auditId);
-      return now.audit.status === 'failed' && now.jobs[0].status === 'failed' ? now : undefined;
-    });
+    // On a loaded machine (the whole test run on two cores) this can take minutes.
+    const r = await until(
+      'the interruption to be recorded',
+      () => {
+        const now = rows(home, auditId);
+        return now.audit.status === 'failed' && now.jobs[0].status === 'failed' ? now : undefined;
+      },
+      240_000,
+    );
     expect(r.audit.error).toMatch(/^interrupted: .*dmat audit --resume/);
     expect(r.jobs[0].error).toBe(r.audit.error);
-    await until('the orphaned job to stop', () => {
-      try {
-        process.kill(pid, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
-    });
+    await until(
+      'the orphaned job to stop',
+      () => {
+        try {
+          process.kill(pid, 0);
+          return undefined;
+        } catch {
+          return true;
+        }
+      },
+      240_000,
+    );
     resumeAndCompare(home, auditId);
-  });
+  }, 600_000);
 
   it('survives kill -9 of dmat serve mid-audit', async () => {
     const home = newHome();

@@ -111,8 +111,8 @@ async function runAudit(
   const { auditId, setup } = ctx.params;
   const t0 = performance.now();
   let prepared: PreparedAudit | undefined;
-  // Orphaned: record the interruption at once. The process exits 10 s after its parent's death,
-  // and stopping the part processes first can take longer than that on a loaded machine.
+  // Orphaned: record the interruption at once, before stopping the part processes (which can
+  // take a while on a loaded machine): the process exits a minute after its parent's death.
   const onAbort = () => {
     if (parentGone(ctx.signal))
       recordInterruption(store, auditId, ctx.jobId, performance.now() - t0);

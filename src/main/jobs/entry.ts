@@ -65,7 +65,9 @@ port.onMessage(async (msg) => {
 function onParentGone(): void {
   if (abort.signal.aborted) return;
   abort.abort(PARENT_GONE);
-  setTimeout(() => process.exit(1), 10_000).unref();
+  // A safety net for a handler that does not stop: long enough for it to record the interruption
+  // and stop its own children on a loaded machine (the store waits up to 10 s for a busy lock).
+  setTimeout(() => process.exit(1), 60_000).unref();
 }
 process.on('disconnect', onParentGone);
 // Electron's utility processes have no IPC disconnect: notice the parent's death by re-parenting.
