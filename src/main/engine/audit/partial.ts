@@ -5,6 +5,7 @@
  * worst case needs every attack, so a partial result has none.
  */
 import type { AttackResultInfo } from '../../../shared/api';
+import { attackResultOf } from './summarise';
 import type { BatchJournal } from './journal';
 import type { ResolvedSuite } from './suites';
 
@@ -46,23 +47,13 @@ export function partialResult(
     const correct = predicted.filter((p, i) => cleanCorrect[i] && p === labels[i]).length;
     attacks.push({
       position: ai,
-      result: {
-        key: a.key,
-        preset: a.preset.id,
-        attackId: a.preset.attackId,
-        name: a.key,
-        family: a.info.family,
-        space: a.attack.space,
-        budget: a.info.budget,
-        accuracy: correct / n,
+      result: attackResultOf(a, {
         correct,
         total: n,
         timeMs,
-        imagesPerSecond: timeMs > 0 ? (1000 * n) / timeMs : 0,
-        meanPerturbationNorm: norms.reduce((s, v) => s + v, 0) / n,
-        maxPerturbationNorm: Math.max(0, ...norms),
-        options: a.info.options,
-      },
+        normSum: norms.reduce((s, v) => s + v, 0),
+        normMax: Math.max(0, ...norms),
+      }),
     });
   });
   if (n !== plan.sampleCount) return null;

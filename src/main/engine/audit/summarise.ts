@@ -11,6 +11,30 @@ import { accuracyOf, mergeOutcomes, worstCase } from './outcomes';
 import type { AuditPart } from './run-audit';
 import type { ResolvedSuite } from './suites';
 
+/** One attack's stored result from its counts (the full audit's and a cancelled one's alike). */
+export function attackResultOf(
+  a: ResolvedSuite['attacks'][number],
+  t: { correct: number; total: number; timeMs: number; normSum: number; normMax: number },
+): AttackResultInfo {
+  return {
+    key: a.key,
+    preset: a.preset.id,
+    attackId: a.preset.attackId,
+    name: a.key,
+    family: a.info.family,
+    space: a.attack.space,
+    budget: a.info.budget,
+    accuracy: t.total === 0 ? 0 : t.correct / t.total,
+    correct: t.correct,
+    total: t.total,
+    timeMs: t.timeMs,
+    imagesPerSecond: t.timeMs > 0 ? (1000 * t.total) / t.timeMs : 0,
+    meanPerturbationNorm: t.total === 0 ? 0 : t.normSum / t.total,
+    maxPerturbationNorm: t.normMax,
+    options: a.info.options,
+  };
+}
+
 export function summariseAudit(
   suite: ResolvedSuite,
   parts: readonly AuditPart[],
@@ -19,27 +43,14 @@ export function summariseAudit(
   const outcomes = mergeOutcomes(parts.map((p) => p.outcomes));
   const attacks: AttackResultInfo[] = suite.attacks.map((a, i) => {
     const tallies = parts.map((p) => p.attacks[i]);
-    const correct = tallies.reduce((s, t) => s + t.correct, 0);
-    const total = tallies.reduce((s, t) => s + t.total, 0);
-    // Parts run side by side: the attack's wall time is the slowest part's.
-    const timeMs = Math.max(...tallies.map((t) => t.timeMs));
-    return {
-      key: a.key,
-      preset: a.preset.id,
-      attackId: a.preset.attackId,
-      name: a.key,
-      family: a.info.family,
-      space: a.attack.space,
-      budget: a.info.budget,
-      accuracy: total === 0 ? 0 : correct / total,
-      correct,
-      total,
-      timeMs,
-      imagesPerSecond: timeMs > 0 ? (1000 * total) / timeMs : 0,
-      meanPerturbationNorm: total === 0 ? 0 : tallies.reduce((s, t) => s + t.normSum, 0) / total,
-      maxPerturbationNorm: Math.max(0, ...tallies.map((t) => t.normMax)),
-      options: a.info.options,
-    };
+    return attackResultOf(a, {
+      correct: tallies.reduce((s, t) => s + t.correct, 0),
+      total: tallies.reduce((s, t) => s + t.total, 0),
+      // Parts run side by side: the attack's wall time is the slowest part's.
+      timeMs: Math.max(...tallies.map((t) => t.timeMs)),
+      normSum: tallies.reduce((s, t) => s + t.normSum, 0),
+      normMax: Math.max(0, ...tallies.map((t) => t.normMax)),
+    });
   });
   const curves: SweepCurve[] = suite.sweeps.map((s) => ({
     preset: s.preset,
