@@ -16,6 +16,7 @@ import {
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { fusedBatchNormGradConfig } from './fused-batch-norm-grad';
+import { depthwiseConv2dGradConfig } from './depthwise-conv2d-grad';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { identityConfig } from './identity';
 import { castKernel } from './cast';
@@ -94,9 +95,14 @@ export const engineKernels = new Map<string, KernelConfig>();
 /**
  * Gradients (backend-independent, built from ops) that replace tfjs's own where those do
  * needless work on the hot path, or that tfjs lacks (FusedConv2D recorded as a kernel by the
- * lazy fused conv2d). Registering one affects every backend.
+ * lazy fused conv2d), or whose kernels wasm lacks (depthwise convolution). Registering one
+ * affects every backend.
  */
-export const gradientOverrides: GradConfig[] = [fusedBatchNormGradConfig, fusedConv2DGradConfig];
+export const gradientOverrides: GradConfig[] = [
+  fusedBatchNormGradConfig,
+  fusedConv2DGradConfig,
+  depthwiseConv2dGradConfig,
+];
 
 /** Fixes for the pure-JS cpu backend's own kernels (each says what it fixes). */
 const cpuKernelFixes: KernelConfig[] = [resizeNearestGradCpuConfig];
