@@ -133,6 +133,20 @@ export const apiInputSchemas = {
     path: nonEmpty,
     name: nonEmpty.optional(),
     copy: z.boolean().optional(),
+    preprocessing: z
+      .strictObject({
+        inputRange: z.tuple([z.number(), z.number()]).optional(),
+        mean: z.array(z.number()).min(1).max(4).optional(),
+        std: z.array(z.number().positive()).min(1).max(4).optional(),
+        channelOrder: z.enum(['rgb', 'bgr']).optional(),
+      })
+      .optional(),
+  }),
+  exportModel: z.strictObject({
+    id: nonEmpty,
+    onnxPath: nonEmpty,
+    opset: z.number().int().min(13).max(17).optional(),
+    overwrite: z.boolean().optional(),
   }),
   removeModel: removeInput,
   listDatasets: empty,

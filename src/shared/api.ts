@@ -153,6 +153,32 @@ export interface ImportModelInput {
   name?: string;
   /** Copy the files into $DMAT_HOME/models (default) or reference them where they are. */
   copy?: boolean;
+  /**
+   * ONNX files only: how [0,1] pixels become the graph's input, when the graph does not
+   * normalise them itself (mean and std in the network's input range, per channel).
+   */
+  preprocessing?: {
+    inputRange?: [number, number];
+    mean?: number[];
+    std?: number[];
+    channelOrder?: 'rgb' | 'bgr';
+  };
+}
+
+export interface ExportModelInput {
+  id: string;
+  /** Where to write the .onnx file (its folder must exist; an existing file needs overwrite). */
+  onnxPath: string;
+  opset?: number;
+  overwrite?: boolean;
+}
+
+export interface ExportedModel {
+  path: string;
+  sizeBytes: number;
+  opset: number;
+  /** Largest |logit difference| between the model and the written file, re-imported, on a probe batch. */
+  maxLogitDifference: number;
 }
 
 export interface ImportDatasetInput {
@@ -687,6 +713,8 @@ export interface DmatApi {
   listModels(input?: { kind?: ModelKind }): Promise<ModelInfo[]>;
   getModel(input: IdInput): Promise<ModelInfo>;
   importModel(input: ImportModelInput): Promise<ModelInfo>;
+  /** Write a classifier of the library as an ONNX file that PyTorch's tools (onnxruntime) load. */
+  exportModel(input: ExportModelInput): Promise<ExportedModel>;
   removeModel(input: RemoveInput): Promise<void>;
   listDatasets(input?: Record<string, never>): Promise<DatasetInfo[]>;
   getDataset(input: IdInput): Promise<DatasetInfo>;

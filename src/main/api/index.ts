@@ -41,6 +41,7 @@ import { openStore, type Store } from '../store/index';
 import { processAlive } from '../store/leases';
 import { appRoot, databasePath, dmatHome } from '../store/paths';
 import { AuditService } from './audits';
+import { exportModelAsOnnx } from './model-export';
 import { ApiError, asApiError, notAvailable } from './errors';
 import { Library } from './library';
 import { RunService } from './runs';
@@ -210,12 +211,21 @@ export function createApi(opts: ApiOptions = {}): DmatApiHandle {
       await library.ensureBuiltins();
       return store.models.get(id);
     },
-    async importModel({ path: p, name, copy }) {
+    async importModel({ path: p, name, copy, preprocessing }) {
       await library.ensureBuiltins();
       if (store.models.findByPath(path.resolve(p))) {
         throw new ApiError('conflict', `${path.resolve(p)} is already in the library`, 'path');
       }
-      return library.registerModel(p, { name, copy: copy ?? true, refuseDuplicate: true });
+      return library.registerModel(p, {
+        name,
+        copy: copy ?? true,
+        refuseDuplicate: true,
+        preprocessing,
+      });
+    },
+    async exportModel({ id, onnxPath, opset, overwrite }) {
+      await library.ensureBuiltins();
+      return exportModelAsOnnx(store.models.get(id), onnxPath, { opset, overwrite });
     },
     async removeModel({ id, deleteFiles }) {
       await library.remove('model', id, deleteFiles);

@@ -16,6 +16,9 @@ import { MODEL_JSON } from '../engine/models/fs-handler';
 import { readNpy } from '../engine/data/npy';
 import { loadClassifier, loadGenerator } from '../engine/models/load';
 import { readModelMeta, META_FILE } from '../engine/models/meta';
+import { importOnnxClassifier, isOnnxPath } from '../engine/models/onnx/import';
+import { saveClassifier } from '../engine/models/save';
+import type { Preprocessing } from '../engine/models/types';
 import { initBackend } from '../engine/runtime/backend';
 import type { Store } from '../store/index';
 import { homeFolder } from '../store/paths';
@@ -251,8 +254,18 @@ export class Library {
       verify?: boolean;
       /** Refuse weights the library already holds (same sha256) instead of adding them twice. */
       refuseDuplicate?: boolean;
+      /** ONNX only: how [0,1] pixels become the graph's input. */
+      preprocessing?: Partial<Preprocessing>;
     } = {},
   ): Promise<ModelInfo> {
+    if (isOnnxPath(p)) return this.importOnnx(p, opts);
+    if (opts.preprocessing) {
+      throw new ApiError(
+        'invalid-input',
+        `${p}: preprocessing options apply to ONNX imports; a TensorFlow.js model keeps its preprocessing in ${META_FILE}`,
+        'preprocessing',
+      );
+    }
     const folder = modelFolderOf(p);
     if (!existsSync(folder)) {
       throw new ApiError('invalid-input', `${folder}: no such model folder`, 'path');
@@ -278,6 +291,74 @@ export class Library {
     return this.insertOrRemoveCopy(where !== folder ? where : undefined, () =>
       this.store.models.insert({ ...info, path: where }),
     );
+  }
+
+  /**
+   * An ONNX classifier: converted to a TensorFlow.js folder under `$DMAT_HOME/models` once the
+   * whole graph converts and passes the classifier checks (nothing is written before), then
+   * loaded back from that folder to prove it reloads. The same file (by sha256) is imported once:
+   * naming it again finds the earlier import, or is refused when importing on purpose.
+   */
+  private async importOnnx(
+    p: string,
+    opts: {
+      name?: string;
+      copy?: boolean;
+      refuseDuplicate?: boolean;
+      preprocessing?: Partial<Preprocessing>;
+    },
+  ): Promise<ModelInfo> {
+    const file = path.resolve(p);
+    if (!existsSync(file)) throw new ApiError('invalid-input', `${file}: no such file`, 'path');
+    if (opts.copy === false) {
+      throw new ApiError(
+        'invalid-input',
+        `${file}: an ONNX model is converted into the library's folder; it cannot be referenced in place (drop --no-copy)`,
+        'copy',
+      );
+    }
+    const sha = await sha256File(file);
+    const earlier = this.store.models
+      .list()
+      .find((m) => (m.provenance as { sourceSha256?: string }).sourceSha256 === sha);
+    if (earlier && opts.refuseDuplicate) {
+      throw new ApiError(
+        'conflict',
+        `${file}: this ONNX file (sha256 ${sha.slice(0, 12)}…) is already in the library as "${earlier.name}" (${earlier.id})`,
+        'path',
+      );
+    }
+    if (earlier) return earlier;
+    await initBackend();
+    const imported = await importOnnxClassifier(file, {
+      name: opts.name,
+      preprocessing: opts.preprocessing,
+    });
+    const base = path
+      .basename(file)
+      .replace(/\.onnx$/i, '')
+      .replace(/[^A-Za-z0-9._-]+/g, '_');
+    const target = path.join(homeFolder('models', this.home), `${base}-${newId('c').slice(2)}`);
+    const tmp = `${target}.tmp`;
+    try {
+      await saveClassifier(tmp, imported.classifier, {
+        architecture: imported.architecture,
+        provenance: { ...imported.provenance, importNotes: imported.notes },
+      });
+      await fs.rename(tmp, target);
+    } catch (err) {
+      await fs.rm(tmp, { recursive: true, force: true });
+      throw err;
+    } finally {
+      imported.classifier.dispose();
+    }
+    try {
+      const info = await describeModelFolder(target, { name: opts.name });
+      return this.store.models.insert({ ...info, path: target });
+    } catch (err) {
+      await fs.rm(target, { recursive: true, force: true });
+      throw err;
+    }
   }
 
   /**

@@ -6,6 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { graphForward, layersForward, layersTrainables } from './run-model';
 import { applyPreprocessing } from './preprocessing';
 import { IDENTITY_PREPROCESSING, type Classifier, type Preprocessing } from './types';
+// Registers the layers of imported ONNX models, so every saved import loads (here and in replica threads).
+import './onnx/layers';
 
 export interface ClassifierInfo {
   name: string;

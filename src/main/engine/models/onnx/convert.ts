@@ -55,7 +55,7 @@ import {
   type OnnxNode,
   type RawAttribute,
 } from './proto';
-import { AttributeType, DataType } from './schema';
+import { DataType } from './schema';
 
 type Sym = {
   kind: 'sym';
@@ -82,6 +82,8 @@ export interface OnnxConversion {
   trainingModeNodes: boolean;
   /** Operator counts of the source graph, for the provenance record. */
   operators: Record<string, number>;
+  /** Layer name → the ONNX initialisers its weights came from (in the node's input order). */
+  layerSources: Record<string, string[]>;
 }
 
 const BINARY: Record<string, BinaryOp> = {
@@ -123,6 +125,7 @@ export class OnnxConverter {
   private normalisation: { mean?: number[]; std?: number[] } = {};
   private strippedSoftmax: OnnxConversion['strippedSoftmax'];
   private trainingModeNodes = false;
+  private readonly layerSources: Record<string, string[]> = {};
 
   constructor(private readonly m: OnnxModel) {}
 
@@ -208,6 +211,7 @@ export class OnnxConverter {
     tf.tidy(() =>
       layer.setWeights(weights.map((w) => tf.tensor(Float32Array.from(w.data), w.dims))),
     );
+    this.layerSources[layer.name] = this.node.inputs.slice(1).filter(Boolean);
     return layer;
   }
 
@@ -367,6 +371,7 @@ export class OnnxConverter {
         this.normalisation.mean || this.normalisation.std ? this.normalisation : undefined,
       trainingModeNodes: this.trainingModeNodes,
       operators,
+      layerSources: this.layerSources,
     };
   }
 
@@ -929,7 +934,8 @@ export class OnnxConverter {
     if (this.attrInt('storage_order', 0) !== 0)
       this.fail('attribute "storage_order" = 1 is not supported');
     const [, c, h, w] = x.dims;
-    let [pt, pl, pb, pr] = this.convPads(kernel, strides, [h, w]);
+    const [pt, pl, pb0, pr0] = this.convPads(kernel, strides, [h, w]);
+    let [pb, pr] = [pb0, pr0];
     if (this.attrInt('ceil_mode', 0) === 1) {
       const extra = [h + pt + pb, w + pl + pr].map((len, i) => {
         let out = Math.ceil((len - kernel[i]) / strides[i]) + 1;

@@ -32,7 +32,7 @@ function dilate(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
     [0, 0],
   ]);
   return tf.slice(
-    tf.reshape(spread, [n, h * sh, w * sw, c]),
+    tf.reshape(spread, [n, h * sh, w * sw, c]) as tf.Tensor4D,
     [0, 0, 0, 0],
     [n, (h - 1) * sh + 1, (w - 1) * sw + 1, c],
   );
