@@ -22,7 +22,7 @@ function onJobEvent(listener: (event: JobEvent) => void): () => void {
 }
 
 const dialogs = {
-  chooseImportFolder: async (input: { what: 'model' | 'dataset' }) =>
+  chooseImportFolder: async (input: { what: 'model' | 'onnx' | 'dataset' }) =>
     unwrapWire(
       (await ipcRenderer.invoke(IPC.chooseImportFolder, input)) as WireResult<string | null>,
     ),

@@ -6,8 +6,11 @@ import type { DmatApi, ExportReportInput, ReportInfo, SuiteDefinition } from './
 
 /** Native file dialogs: only the desktop app has them (the browser mode asks for a path). */
 export interface DesktopDialogs {
-  /** Ask the user for a model or dataset folder; null when the dialog was dismissed. */
-  chooseImportFolder(input: { what: 'model' | 'dataset' }): Promise<string | null>;
+  /**
+   * Ask the user for a model or dataset folder, or an .onnx file; null when the dialog was
+   * dismissed.
+   */
+  chooseImportFolder(input: { what: 'model' | 'onnx' | 'dataset' }): Promise<string | null>;
   /** Ask where to save a report, then write it there; null when the dialog was dismissed. */
   saveReportAs(input: ExportReportInput): Promise<ReportInfo | null>;
   /**

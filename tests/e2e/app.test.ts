@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { AuditDetail } from '../../src/shared/api';
+import type { AuditDetail, ModelInfo } from '../../src/shared/api';
 import { formatInterval, wilsonInterval } from '../../src/shared/interval';
 import { sanityChecklist } from '../../src/shared/sanity-checklist';
 import { readFileSync, rmSync } from 'node:fs';
@@ -451,6 +451,46 @@ describe('DMAT Studio in the browser', { timeout: 240_000 }, () => {
     expect(await partial.locator('tbody tr').count()).toBeGreaterThanOrEqual(2);
     expect(await page.getByTestId('audit-resume').isEnabled()).toBe(true);
     await screenshot(page, '4-audit-partial');
+  });
+
+  it('imports a PyTorch model exported to ONNX and audits it', async () => {
+    await page.getByTestId('nav-library').click();
+    await page.getByTestId('import-onnx').click();
+    const prompt = page.getByTestId('import-onnx-prompt');
+    await prompt
+      .getByTestId('import-path')
+      .fill(join(ROOT, 'resources/onnx/pytorch-fashion-cnn.onnx'));
+    await prompt.getByTestId('import-name').fill('e2e-pytorch');
+    // A malformed normalisation is caught before anything is sent.
+    await prompt.getByTestId('import-mean').fill('0.5, x');
+    expect(await prompt.getByTestId('import-submit').isDisabled()).toBe(true);
+    await prompt.getByTestId('import-mean').fill('');
+    await prompt.getByTestId('import-submit').click();
+    await page.getByTestId('model-row-e2e-pytorch').waitFor({ timeout: 90_000 });
+    // The import says what it found: this graph normalises its input itself.
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'normalises its input itself' })
+      .first()
+      .waitFor({ timeout: 10_000 });
+    const models = await apiCall<ModelInfo[]>('listModels', { kind: 'classifier' });
+    const imported = models.find((m) => m.name === 'e2e-pytorch')!;
+    expect(imported.provenance).toMatchObject({ importedFrom: 'onnx', inputLayout: 'NCHW' });
+
+    await page.getByTestId('nav-audit').click();
+    await page.getByTestId('audit-model').selectOption({ label: 'e2e-pytorch' });
+    await page.getByTestId('audit-suite').selectOption('quick');
+    await page.getByTestId('audit-samples').fill('16');
+    await page.getByTestId('audit-run').click();
+    await page
+      .locator('[data-testid="audit-status"]', { hasText: 'done' })
+      .waitFor({ timeout: 150_000 });
+    const audits = await apiCall<{ id: string; modelId: string }[]>('listAudits', {});
+    const stored = await apiCall<AuditDetail>('getAudit', { id: audits[0].id });
+    expect(stored.modelId).toBe(imported.id);
+    expect(stored.standardAccuracy).toBeGreaterThan(0.5);
+    const worst = (await page.getByTestId('worst-case').innerText()).trim();
+    expect(worst.replace(/\s*%$/, '')).toBe(((stored.worstCaseAccuracy ?? NaN) * 100).toFixed(1));
   });
 
   it('lists the run and the audit in the history', async () => {

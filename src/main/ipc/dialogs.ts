@@ -13,7 +13,7 @@ import { apiInputSchemas, ApiInputError, describeZodError } from '../../shared/a
 import { IPC } from '../../shared/bridge';
 import { guarded, type SenderCheck } from './api-handlers';
 
-const chooseInput = z.strictObject({ what: z.enum(['model', 'dataset']) });
+const chooseInput = z.strictObject({ what: z.enum(['model', 'onnx', 'dataset']) });
 const saveInput = apiInputSchemas.exportReport;
 const noInput = z.strictObject({}).optional();
 
@@ -36,14 +36,23 @@ export function setupDialogHandlers(
     guarded(isTrusted, async (event, input) => {
       const { what } = parse(chooseInput, input, 'chooseImportFolder');
       const win = windowOf(event.sender.id);
-      const opts = {
-        title: what === 'model' ? 'Import a model folder' : 'Import an on-manifold dataset folder',
-        properties: ['openDirectory' as const],
-        message:
-          what === 'model'
-            ? 'A folder with model.json, its weight files and dmat-model.json'
-            : 'A folder with manifest.json and its NPY arrays',
-      };
+      const opts =
+        what === 'onnx'
+          ? {
+              title: 'Import a PyTorch model (ONNX)',
+              properties: ['openFile' as const],
+              filters: [{ name: 'ONNX model', extensions: ['onnx'] }],
+              message: 'An .onnx file exported with torch.onnx.export',
+            }
+          : {
+              title:
+                what === 'model' ? 'Import a model folder' : 'Import an on-manifold dataset folder',
+              properties: ['openDirectory' as const],
+              message:
+                what === 'model'
+                  ? 'A folder with model.json, its weight files and dmat-model.json'
+                  : 'A folder with manifest.json and its NPY arrays',
+            };
       const res = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
       return res.canceled || res.filePaths.length === 0 ? null : res.filePaths[0];
     }),

@@ -59,11 +59,8 @@ async function importOrExport(argv: string[]): Promise<number> {
     if (action === 'export') {
       if (!values.onnx) throw new UserError(`expected --onnx OUT.onnx\n${USAGE}`);
       const opset = numbers('opset', values.opset, 1)?.[0];
-      const model =
-        (await api.getModel({ id: arg }).catch(() => undefined)) ??
-        (await api.listModels({ kind: 'classifier' })).find((m) => m.name === arg);
-      if (!model)
-        throw new UserError(`no classifier "${arg}" in the library (see dmat models list)`);
+      // An id, a name or a model folder, as everywhere else in the CLI.
+      const model = await api.library.resolveModel(arg);
       const out = await api.exportModel({
         id: model.id,
         onnxPath: values.onnx,

@@ -24,6 +24,8 @@ Trains a classifier on an on-manifold dataset in a job process (resumable: dmat 
   --lr X          peak learning rate (default 0.05; the reference schedule's 0.4 is for
                   ResNet-50 and makes the small CNN's loss blow up)
   --arch NAME     built-in architecture (default small-cnn for 28×28 grayscale)
+  --init-model M  fine-tune this classifier instead (library id or name, a model folder, or a
+                  PyTorch .onnx file, which is imported first)
   --width N       width of the built-in architecture
   --beta X        TRADES β (default 6)
   --validation N  validation images evaluated each epoch (default 500)
@@ -47,6 +49,7 @@ export const trainCommand: CliCommand = {
       steps: { type: 'string' },
       lr: { type: 'string' },
       arch: { type: 'string' },
+      'init-model': { type: 'string' },
       width: { type: 'string' },
       beta: { type: 'string' },
       validation: { type: 'string' },
@@ -94,7 +97,17 @@ export const trainCommand: CliCommand = {
           steps: steps ?? config.latentAttack.steps,
         };
       }
+      if (v.arch && v['init-model']) {
+        throw new UserError(
+          "--arch and --init-model exclude each other: fine-tuning keeps the model's architecture",
+        );
+      }
       if (v.arch) config.architecture = v.arch;
+      if (v['init-model']) {
+        const init = await api.library.resolveModel(v['init-model']);
+        config.initModelId = init.id;
+        config.architecture = undefined;
+      }
       config.width = numberFlag(v.width, '--width', { integer: true, min: 1 });
       if (config.tradesBeta !== undefined)
         config.tradesBeta = numberFlag(v.beta, '--beta', { min: 0 }) ?? config.tradesBeta;

@@ -30,8 +30,16 @@ export const useLibraryStore = defineStore('library', {
         this.loading = false;
       }
     },
-    async importModel(path: string, name?: string) {
-      const m = await api().importModel({ path, ...(name ? { name } : {}) });
+    async importModel(
+      path: string,
+      name?: string,
+      preprocessing?: { mean?: number[]; std?: number[] },
+    ) {
+      const m = await api().importModel({
+        path,
+        ...(name ? { name } : {}),
+        ...(preprocessing && (preprocessing.mean || preprocessing.std) ? { preprocessing } : {}),
+      });
       await this.load();
       return m;
     },
