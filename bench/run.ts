@@ -47,6 +47,7 @@ async function measure(c: BenchCase, opts: BenchOptions, backend: string): Promi
     const images = c.imagesPerRun(opts);
     const steps = c.stepsPerRun(opts);
     const ms = median(wall);
+    const note = bench.note?.(ms / steps);
     return {
       id: c.id,
       metric: c.metric.replace(' N ', ` ${images.toLocaleString('en')} `),
@@ -57,6 +58,7 @@ async function measure(c: BenchCase, opts: BenchOptions, backend: string): Promi
       runsMs: wall,
       imagesPerRun: images,
       stepsPerRun: steps,
+      ...(note ? { note } : {}),
     };
   } finally {
     bench.dispose();
@@ -105,6 +107,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(`\n${table(results)}\n`);
+  for (const r of results) if (r.note) console.log(`${r.id}: ${r.note}`);
   const loadAfter = loadavg();
   const out = {
     date: new Date().toISOString(),

@@ -13,6 +13,8 @@ export interface BenchRun {
   run(): void | Promise<void>;
   /** Free everything setup made. */
   dispose(): void;
+  /** A line printed under the table, given the measured median ms/step (e.g. a reference's time). */
+  note?(msPerStep: number): string;
 }
 
 export interface BenchCase {
@@ -44,4 +46,5 @@ export interface BenchResult {
   runsMs: number[];
   imagesPerRun: number;
   stepsPerRun: number;
+  note?: string;
 }

@@ -1,5 +1,6 @@
 /** Every benchmark case, in the order the table shows them. Add new cases here. */
 import type { BenchCase } from '../types';
+import { onnxResnet18PgdStep } from './onnx-resnet18';
 import { pgd50Pass } from './pgd50-pass';
 import { pgdStep, pgdStepLayers } from './pgd-step';
 import { pgdStepThreads } from './pgd-step-threads';
@@ -16,6 +17,7 @@ export const benchCases: BenchCase[] = [
   pgdStepThreads,
   pgdStepLayers,
   pgd50Pass,
+  onnxResnet18PgdStep,
   ...unseenAttackCases,
   ...trainMethodCases,
 ];

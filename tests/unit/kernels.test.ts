@@ -223,6 +223,83 @@ describe('conv2d gradients (Conv2DBackpropInput, Conv2DBackpropFilter) match cpu
   }
 });
 
+describe("DepthwiseConv2dNative gradients (the engine's, from forward ops) match per-channel conv2d gradients on cpu", () => {
+  const cases: {
+    name: string;
+    x: [number, number, number, number];
+    k: number;
+    m: number;
+    stride: number;
+    pad: 'same' | 'valid';
+  }[] = [
+    {
+      name: '3×3 same, stride 1, multiplier 1',
+      x: [2, 9, 9, 3],
+      k: 3,
+      m: 1,
+      stride: 1,
+      pad: 'same',
+    },
+    {
+      name: '3×3 same, stride 2, multiplier 2',
+      x: [2, 10, 10, 4],
+      k: 3,
+      m: 2,
+      stride: 2,
+      pad: 'same',
+    },
+    {
+      name: '5×5 valid, stride 2, multiplier 1',
+      x: [1, 11, 11, 2],
+      k: 5,
+      m: 1,
+      stride: 2,
+      pad: 'valid',
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const ch = c.x[3];
+      const wShape: [number, number, number, number] = [c.k, c.k, ch, c.m];
+      const probe = await under('cpu', [], () => [
+        tf.depthwiseConv2d(
+          tf.zeros(c.x) as tf.Tensor4D,
+          tf.zeros(wShape) as tf.Tensor4D,
+          c.stride,
+          c.pad,
+        ),
+      ]);
+      const inputs: Arrays = [
+        { data: randomArray(tf.util.sizeFromShape(c.x), 4), shape: c.x },
+        { data: randomArray(tf.util.sizeFromShape(wShape), 5), shape: wShape },
+        { data: randomArray(probe[0].length, 6), shape: [probe[0].length] },
+      ];
+      const weighted = (y: tf.Tensor, weights: tf.Tensor) =>
+        tf.sum(tf.mul(tf.reshape(y, [-1]), weights));
+      // Reference: one ordinary convolution per channel, differentiated by tfjs's own cpu kernels.
+      const ref = await under('cpu', inputs, (x, f, weights) =>
+        tf.grads((xx: tf.Tensor, ff: tf.Tensor) => {
+          const xs = tf.split(xx, ch, 3);
+          const fs = tf.split(ff, ch, 2);
+          const ys = xs.map((xc, i) =>
+            tf.conv2d(xc as tf.Tensor4D, fs[i] as tf.Tensor4D, c.stride, c.pad),
+          );
+          return weighted(tf.concat(ys, 3), weights);
+        })([x, f]),
+      );
+      const got = await under('wasm', inputs, (x, f, weights) =>
+        tf.grads((xx: tf.Tensor, ff: tf.Tensor) =>
+          weighted(
+            tf.depthwiseConv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, c.stride, c.pad),
+            weights,
+          ),
+        )([x, f]),
+      );
+      ref.forEach((r, i) => expectClose(got[i], r));
+    });
+  }
+});
+
 describe('Conv2D and FusedConv2D (SIMD kernel, or the stock one where it does not apply) match cpu', () => {
   const cases = [
     ...convCases.map((c) => ({ ...c, activation: 'linear' as const, bias: false })),

@@ -177,13 +177,39 @@ function activationBackward(act: Fusable, dy: tf.Tensor, y: tf.Tensor): tf.Tenso
   return tf.mul(dy, tf.cast(tf.logicalAnd(tf.greater(y, 0), tf.less(y, 6)), 'float32'));
 }
 
+/**
+ * On a 1×1 input a 'same' convolution only ever multiplies its centre tap with a real pixel
+ * (every other tap meets padding): a 1×1 convolution with that tap computes the same, k² times
+ * cheaper. It is where a ResNet's last stage sits on 32×32 images (3×3×512×512 filters).
+ */
+function effectiveConv(
+  c: NonNullable<Affine['conv']>,
+  inputShape: number[],
+  w: tf.Tensor,
+): { filter: tf.Tensor; conv: NonNullable<Affine['conv']> } {
+  const [kh, kw] = w.shape;
+  const dilated = c.dilations[0] !== 1 || c.dilations[1] !== 1;
+  if (c.pad !== 'same' || dilated || inputShape[1] !== 1 || inputShape[2] !== 1 || kh * kw === 1) {
+    return { filter: w, conv: c };
+  }
+  const top = Math.floor((kh - 1) / 2);
+  const left = Math.floor((kw - 1) / 2);
+  return {
+    filter: tf.slice(w, [top, left, 0, 0], [1, 1, -1, -1]),
+    conv: { strides: [1, 1], pad: 'valid', dilations: [1, 1] },
+  };
+}
+
 /** act(op(x, W) + b) in one fused kernel, differentiable in x only. */
 function applyAffine(a: Affine, x: tf.Tensor, act: Fusable): tf.Tensor {
-  const { w, b } = a.weights();
+  const read = a.weights();
+  const { b } = read;
+  const eff = a.kind === 'conv' ? effectiveConv(a.conv!, x.shape, read.w) : undefined;
+  const w = eff ? eff.filter : read.w;
   const f = tf.customGrad(((input: tf.Tensor, save: tf.GradSaveFunc) => {
     let y: tf.Tensor;
     if (a.kind === 'conv') {
-      const c = a.conv!;
+      const c = eff!.conv;
       y = tf.fused.conv2d({
         x: input as tf.Tensor4D,
         filter: w as tf.Tensor4D,
@@ -213,7 +239,7 @@ function applyAffine(a: Affine, x: tf.Tensor, act: Fusable): tf.Tensor {
         const [yOut, wSaved] = saved;
         const g = activationBackward(act, g0, yOut);
         if (a.kind === 'conv') {
-          const c = a.conv!;
+          const c = eff!.conv;
           if (c.dilations[0] !== 1 || c.dilations[1] !== 1) {
             throw new Error('frozenForward: gradients of dilated convolutions are not supported');
           }
