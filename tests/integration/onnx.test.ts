@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditDetail, ModelInfo } from '../../src/shared/api';
+import { createApi } from '../../src/main/api/index';
 import { initBackend } from '../../src/main/engine/runtime/backend';
 import { loadClassifier } from '../../src/main/engine/models/load';
 import { readNpy } from '../../src/main/engine/data/npy';
@@ -182,9 +183,85 @@ describe('a classifier trained here, exported', () => {
       a.attacks.map((t) => [t.name, t.correct]),
     );
     expect(b.standardAccuracy).toBe(a.standardAccuracy);
+    // Sample for sample: the same prediction under every attack.
+    const api = createApi({ home });
+    try {
+      const outcomes = async (id: string) =>
+        (await api.getSampleOutcomes({ auditId: id, limit: 1000 })).samples.map((o) => [
+          o.sampleIndex,
+          o.cleanPredicted,
+          ...o.attacks.map((t) => t.predicted),
+        ]);
+      const [oa, ob] = [await outcomes(a.id), await outcomes(b.id)];
+      expect(oa).toHaveLength(100);
+      expect(ob).toEqual(oa);
+    } finally {
+      await api.close();
+    }
     expect(b.worstCaseAccuracy).toBe(a.worstCaseAccuracy);
     expect(a.attacks.find((t) => t.name.startsWith('PGD'))!.correct).toBeLessThan(
       a.standardAccuracy! * 100,
     );
+  });
+});
+
+describe('fine-tuning an imported PyTorch model', () => {
+  it('trains it with DMAT and TRADES (batch norm and dropout from a training-mode export) and exports the result', async () => {
+    const imp = dmat(
+      'models',
+      'import',
+      path.join(FIX, 'small-cnn-training-mode.onnx'),
+      '--name',
+      'pt-small',
+    );
+    expect(imp.code, imp.stderr).toBe(0);
+    expect(imp.stdout).toMatch(/exported in training mode/);
+    for (const method of ['dmat', 'trades']) {
+      const r = dmat(
+        'train',
+        '--method',
+        method,
+        '--data',
+        'resources/om-fashion-mnist',
+        '--init-model',
+        'pt-small',
+        '--epochs',
+        '1',
+        '--samples',
+        '64',
+        '--batch',
+        '32',
+        '--validation',
+        '32',
+        '--name',
+        `pt-${method}`,
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const id = /model (mdl_\w+)/.exec(r.stdout)?.[1];
+      expect(id, r.stdout).toBeDefined();
+      const file = path.join(out, `pt-${method}.onnx`);
+      const ex = dmat('models', 'export', id!, '--onnx', file);
+      expect(ex.code, ex.stderr).toBe(0);
+      // The fine-tuned weights differ from the import's, and onnxruntime computes what the engine does.
+      const api = createApi({ home });
+      try {
+        const info = await api.getModel({ id: id! });
+        const { model } = await loadClassifier(info.path);
+        const images = tf.randomUniform([8, 28, 28, 1], 0, 1, 'float32', 7) as tf.Tensor4D;
+        const ours = tf.tidy(() => model.logits(images).dataSync());
+        const nchw = tf.tidy(() => images.transpose([0, 3, 1, 2]).dataSync() as Float32Array);
+        expect(maxAbs(ours, await ortLogits(file, nchw, [8, 1, 28, 28]))).toBeLessThan(1e-4);
+        const before = await ortLogits(
+          path.join(FIX, 'small-cnn-training-mode.onnx'),
+          nchw,
+          [8, 1, 28, 28],
+        );
+        expect(maxAbs(ours, before)).toBeGreaterThan(1e-3);
+        model.dispose();
+        images.dispose();
+      } finally {
+        await api.close();
+      }
+    }
   });
 });
