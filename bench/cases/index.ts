@@ -1,6 +1,6 @@
 /** Every benchmark case, in the order the table shows them. Add new cases here. */
 import type { BenchCase } from '../types';
-import { onnxResnet18PgdStep } from './onnx-resnet18';
+import { onnxResnet18PgdStep, onnxWrn2810PgdStep } from './onnx-pgd';
 import { pgd50Pass } from './pgd50-pass';
 import { pgdStep, pgdStepLayers } from './pgd-step';
 import { pgdStepThreads } from './pgd-step-threads';
@@ -18,6 +18,7 @@ export const benchCases: BenchCase[] = [
   pgdStepLayers,
   pgd50Pass,
   onnxResnet18PgdStep,
+  onnxWrn2810PgdStep,
   ...unseenAttackCases,
   ...trainMethodCases,
 ];

@@ -103,6 +103,23 @@ for (const stride of [1, 2]) {
 }
 convCases.push(
   {
+    // A ResNet stem after its explicit padding: the strided input gradient runs by phases.
+    name: 'x 2×22×22×3, k 7×7, c_out 4, stride 2, pad valid (ResNet stem)',
+    x: [2, 22, 22, 3],
+    k: [7, 7],
+    cOut: 4,
+    stride: 2,
+    pad: 'valid',
+  },
+  {
+    name: 'x 2×4×4×5, k 3×3, c_out 6, stride 2, pad valid (input smaller than a phase grid)',
+    x: [2, 4, 4, 5],
+    k: [3, 3],
+    cOut: 6,
+    stride: 2,
+    pad: 'valid',
+  },
+  {
     name: 'x 3×11×6×3, k 5×2, c_out 1, stride [2,3], pad same',
     x: [3, 11, 6, 3],
     k: [5, 2],

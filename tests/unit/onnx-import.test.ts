@@ -10,6 +10,7 @@ import path from 'node:path';
 import { initBackend, useBackend } from '../../src/main/engine/runtime/backend';
 import { readOnnxFile } from '../../src/main/engine/models/onnx/proto';
 import { convertOnnx, type OnnxConversion } from '../../src/main/engine/models/onnx/convert';
+import { frozenForward } from '../../src/main/engine/models/frozen';
 
 const DIR = path.resolve(__dirname, '../fixtures/onnx');
 
@@ -102,6 +103,28 @@ for (const backend of ['wasm', 'cpu'] as const) {
         c.model.dispose();
       });
     }
+
+    it("the attacks' frozen forward pass (folded pads, small maps as matrix products) matches the model", async () => {
+      for (const name of fixtures) {
+        const g = golden(name);
+        const c = await convert(name);
+        const [logitError, gradCosine] = tf.tidy(() => {
+          const x = nhwc(g.input);
+          const frozen = frozenForward(c.model);
+          const plain = c.model.predict(x) as tf.Tensor;
+          const fast = frozen(x as tf.Tensor4D);
+          const labels = tf.oneHot(tf.tensor1d(g.labels, 'int32'), c.numClasses);
+          const ce = (f: (t: tf.Tensor4D) => tf.Tensor) => (xx: tf.Tensor) =>
+            tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(f(xx as tf.Tensor4D))))) as tf.Scalar;
+          const gFast = tf.grad(ce(frozen))(x);
+          const gPlain = tf.grad(ce((t) => c.model.apply(t, { training: false }) as tf.Tensor))(x);
+          return [fast.sub(plain).abs().max().dataSync()[0], cosine(gFast, gPlain)];
+        });
+        expect(logitError, name).toBeLessThan(1e-4);
+        expect(gradCosine, name).toBeGreaterThanOrEqual(0.99999);
+        c.model.dispose();
+      }
+    });
 
     it('weight gradients of imported models match PyTorch autograd on one batch', async () => {
       let compared = 0;

@@ -33,12 +33,14 @@ interface Affine {
   weights: () => { w: tf.Tensor; b: tf.Tensor | null };
   conv?: {
     strides: [number, number];
-    pad: 'same' | 'valid';
+    /** Explicit when a ZeroPadding2D before the convolution was folded into it. */
+    pad: 'same' | 'valid' | ExplicitPadding;
     dilations: [number, number];
   };
 }
 
 type Fusable = 'linear' | 'relu' | 'relu6';
+type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
 
 /** Layer configs never change after a layer is built; getConfig() rebuilds them on each call. */
 const configs = new WeakMap<Layer, Record<string, unknown>>();
@@ -106,16 +108,21 @@ function convOrDense(s: Sym): { affine: Affine; activation: string } | null {
   const cfg = config(layer);
   const [w, b] = layer.getWeights();
   const bias = cfg.useBias ? b : null;
-  const input = nodeInputs(s)[0];
+  let input = nodeInputs(s)[0];
   const weights = () => ({ w, b: bias });
   const activation = String(cfg.activation);
   if (cls === 'Dense') return { affine: { kind: 'dense', input, weights }, activation };
   if (!channelsLast(layer) || (cfg.padding !== 'same' && cfg.padding !== 'valid')) return null;
-  const conv = {
-    strides: pair(cfg.strides),
-    pad: cfg.padding as 'same' | 'valid',
-    dilations: pair(cfg.dilationRate ?? 1),
-  };
+  let pad: 'same' | 'valid' | ExplicitPadding = cfg.padding as 'same' | 'valid';
+  // ZeroPadding2D then a 'valid' convolution (how explicit ONNX/PyTorch pads import): one
+  // convolution with explicit padding reads the zeros itself, with no padded copy of the input.
+  const padding = input.sourceLayer;
+  if (pad === 'valid' && padding.getClassName() === 'ZeroPadding2D' && channelsLast(padding)) {
+    const [[t, b2], [l, r]] = (config(padding).padding as unknown[]).map(pair);
+    pad = [[0, 0], [t, b2], [l, r], [0, 0]];
+    input = nodeInputs(input)[0];
+  }
+  const conv = { strides: pair(cfg.strides), pad, dilations: pair(cfg.dilationRate ?? 1) };
   return { affine: { kind: 'conv', input, weights, conv }, activation };
 }
 
@@ -178,38 +185,68 @@ function activationBackward(act: Fusable, dy: tf.Tensor, y: tf.Tensor): tf.Tenso
 }
 
 /**
- * On a 1×1 input a 'same' convolution only ever multiplies its centre tap with a real pixel
- * (every other tap meets padding): a 1×1 convolution with that tap computes the same, k² times
- * cheaper. It is where a ResNet's last stage sits on 32×32 images (3×3×512×512 filters).
+ * A convolution over an input with fewer pixels than its filter has taps (a ResNet's last stages
+ * on 32×32 images: 3×3 filters on 2×2 and 1×1 maps) wastes most of its products on padding. As
+ * one matrix product of the flattened input with the filter laid out per (input pixel, output
+ * pixel) pair, it does only the products that meet real pixels, in one large GEMM: H·W·Cin ×
+ * Ho·Wo·Cout instead of Ho·Wo · kh·kw·Cin × Cout. Returns that matrix, or null where the plain
+ * convolution is cheaper.
  */
-function effectiveConv(
+function convAsMatrix(
   c: NonNullable<Affine['conv']>,
   inputShape: number[],
   w: tf.Tensor,
-): { filter: tf.Tensor; conv: NonNullable<Affine['conv']> } {
-  const [kh, kw] = w.shape;
+): { matrix: tf.Tensor2D; outShape: [number, number, number] } | null {
+  const [, h, wd, ci] = inputShape;
+  const [kh, kw, , co] = w.shape as [number, number, number, number];
   const dilated = c.dilations[0] !== 1 || c.dilations[1] !== 1;
-  if (c.pad !== 'same' || dilated || inputShape[1] !== 1 || inputShape[2] !== 1 || kh * kw === 1) {
-    return { filter: w, conv: c };
+  if (dilated || h * wd >= kh * kw) return null;
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape as [number, number, number, number],
+    w.shape as [number, number, number, number],
+    c.strides,
+    1,
+    c.pad,
+  );
+  const { outHeight: ho, outWidth: wo, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  const src = w.dataSync() as Float32Array;
+  const cols = ho * wo * co;
+  const out = new Float32Array(h * wd * ci * cols);
+  for (let iy = 0; iy < h; iy++) {
+    for (let ix = 0; ix < wd; ix++) {
+      for (let oy = 0; oy < ho; oy++) {
+        const ky = iy - oy * sh + top;
+        if (ky < 0 || ky >= kh) continue;
+        for (let ox = 0; ox < wo; ox++) {
+          const kx = ix - ox * sw + left;
+          if (kx < 0 || kx >= kw) continue;
+          const tap = (ky * kw + kx) * ci * co;
+          const col = (oy * wo + ox) * co;
+          for (let a = 0; a < ci; a++) {
+            const row = ((iy * wd + ix) * ci + a) * cols + col;
+            out.set(src.subarray(tap + a * co, tap + (a + 1) * co), row);
+          }
+        }
+      }
+    }
   }
-  const top = Math.floor((kh - 1) / 2);
-  const left = Math.floor((kw - 1) / 2);
-  return {
-    filter: tf.slice(w, [top, left, 0, 0], [1, 1, -1, -1]),
-    conv: { strides: [1, 1], pad: 'valid', dilations: [1, 1] },
-  };
+  return { matrix: tf.tensor2d(out, [h * wd * ci, cols]), outShape: [ho, wo, co] };
 }
 
 /** act(op(x, W) + b) in one fused kernel, differentiable in x only. */
 function applyAffine(a: Affine, x: tf.Tensor, act: Fusable): tf.Tensor {
   const read = a.weights();
-  const { b } = read;
-  const eff = a.kind === 'conv' ? effectiveConv(a.conv!, x.shape, read.w) : undefined;
-  const w = eff ? eff.filter : read.w;
+  const asMatrix = a.kind === 'conv' ? convAsMatrix(a.conv!, x.shape, read.w) : null;
+  const w = asMatrix ? asMatrix.matrix : read.w;
+  // The bias of a convolution run as a matrix product repeats once per output pixel.
+  const b =
+    asMatrix && read.b ? tf.tile(read.b, [asMatrix.outShape[0] * asMatrix.outShape[1]]) : read.b;
+  const dense = a.kind === 'dense' || asMatrix !== null;
   const f = tf.customGrad(((input: tf.Tensor, save: tf.GradSaveFunc) => {
     let y: tf.Tensor;
-    if (a.kind === 'conv') {
-      const c = eff!.conv;
+    if (!dense) {
+      const c = a.conv!;
       y = tf.fused.conv2d({
         x: input as tf.Tensor4D,
         filter: w as tf.Tensor4D,
@@ -220,15 +257,17 @@ function applyAffine(a: Affine, x: tf.Tensor, act: Fusable): tf.Tensor {
         activation: act,
       });
     } else {
-      const flat = input.rank === 2 ? input : tf.reshape(input, [-1, input.shape[input.rank - 1]]);
+      const features = asMatrix ? w.shape[0] : input.shape[input.rank - 1];
+      const flat = input.rank === 2 ? input : tf.reshape(input, [-1, features]);
       const out = tf.fused.matMul({
         a: flat as tf.Tensor2D,
         b: w as tf.Tensor2D,
         bias: b ?? undefined,
         activation: act,
       });
-      y =
-        input.rank === 2
+      y = asMatrix
+        ? tf.reshape(out, [input.shape[0], ...asMatrix.outShape])
+        : input.rank === 2
           ? out
           : tf.reshape(out, [...input.shape.slice(0, -1), w.shape[1] as number]);
     }
@@ -238,8 +277,8 @@ function applyAffine(a: Affine, x: tf.Tensor, act: Fusable): tf.Tensor {
       gradFunc: (g0: tf.Tensor, saved: tf.Tensor[]) => {
         const [yOut, wSaved] = saved;
         const g = activationBackward(act, g0, yOut);
-        if (a.kind === 'conv') {
-          const c = eff!.conv;
+        if (!dense) {
+          const c = a.conv!;
           if (c.dilations[0] !== 1 || c.dilations[1] !== 1) {
             throw new Error('frozenForward: gradients of dilated convolutions are not supported');
           }
@@ -253,7 +292,7 @@ function applyAffine(a: Affine, x: tf.Tensor, act: Fusable): tf.Tensor {
             ),
           ];
         }
-        const flatG = g.rank === 2 ? g : tf.reshape(g, [-1, g.shape[g.rank - 1]]);
+        const flatG = g.rank === 2 ? g : tf.reshape(g, [-1, wSaved.shape[1] as number]);
         return [tf.reshape(tf.matMul(flatG, wSaved, false, true), input.shape)];
       },
     };
