@@ -119,7 +119,12 @@ function convOrDense(s: Sym): { affine: Affine; activation: string } | null {
   const padding = input.sourceLayer;
   if (pad === 'valid' && padding.getClassName() === 'ZeroPadding2D' && channelsLast(padding)) {
     const [[t, b2], [l, r]] = (config(padding).padding as unknown[]).map(pair);
-    pad = [[0, 0], [t, b2], [l, r], [0, 0]];
+    pad = [
+      [0, 0],
+      [t, b2],
+      [l, r],
+      [0, 0],
+    ];
     input = nodeInputs(input)[0];
   }
   const conv = { strides: pair(cfg.strides), pad, dilations: pair(cfg.dilationRate ?? 1) };

@@ -153,7 +153,7 @@ function byPhases(
   g: ReturnType<typeof conv2DGeometry>,
 ): tf.Tensor4D {
   const { strideHeight: sh, strideWidth: sw } = g;
-  const [n, , , cout] = dy.shape;
+  const n = dy.shape[0];
   const cin = g.inChannels;
   const hc = Math.ceil(g.inHeight / sh);
   const wc = Math.ceil(g.inWidth / sw);
