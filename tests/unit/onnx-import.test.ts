@@ -69,6 +69,7 @@ it('covers every architecture the import promises', () => {
       'small-cnn-training-mode',
       'ops-zoo',
       'softmax-head',
+      'ceil-mode-pool',
     ]),
   );
 });
