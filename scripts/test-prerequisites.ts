@@ -90,6 +90,13 @@ export const PREREQUISITES: Prerequisite[] = [
     present: () => pythonImports('onnx'),
     override: 'DMAT_PYTHON=/path/to/python3',
   },
+  {
+    name: 'Redis',
+    debianPackage: 'redis-server',
+    neededBy: 'the scale-out tests (BullMQ workers on a local Redis)',
+    lookedFor: 'redis-server and redis-cli on PATH',
+    present: () => onPath('redis-server') && onPath('redis-cli'),
+  },
 ];
 
 export function missingPrerequisites(): Prerequisite[] {

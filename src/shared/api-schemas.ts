@@ -207,6 +207,12 @@ export const apiInputSchemas = {
       .optional(),
     seed: nonNegativeInt.optional(),
     workers: positiveInt.max(64).optional(),
+    queue: z
+      .string()
+      .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+      .max(2000)
+      .optional(),
+    queueBackend: z.enum(['wasm', 'cpu', 'tensorflow']).optional(),
     galleryPerAttack: nonNegativeInt.max(64).optional(),
     budgets: z.enum(['dataset', 'preset']).optional(),
     sanityChecks: z.boolean().optional(),

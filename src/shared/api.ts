@@ -298,6 +298,13 @@ export interface StartAuditInput {
   seed?: number;
   /** Split the samples across this many job processes (outcomes are merged exactly). */
   workers?: number;
+  /**
+   * Spread the batches over `dmat worker` processes through this Redis queue
+   * (`redis://[:password@]host:port[/db]`); `workers` is then the number of shards.
+   */
+  queue?: string;
+  /** With a queue: only workers on this backend take the shards (bit-identical outcomes). */
+  queueBackend?: 'wasm' | 'cpu' | 'tensorflow';
   /** Gallery examples stored per attack. */
   galleryPerAttack?: number;
   /** Run the gradient-masking sanity checks (default true). */

@@ -114,8 +114,12 @@ export class AuditService {
       batchSize: input.batchSize ?? AUDIT_DEFAULTS.batchSize,
       galleryPerAttack: input.galleryPerAttack ?? AUDIT_DEFAULTS.galleryPerAttack,
     } as const;
-    const workers =
-      input.workers ?? defaultAuditWorkers((await initBackend()).backend, samples, setup.batchSize);
+    const batches = Math.ceil(samples / setup.batchSize);
+    // Through a queue, workers are shards: enough for every worker to take a few.
+    const workers = input.queue
+      ? Math.min(input.workers ?? 16, Math.max(batches, 1))
+      : (input.workers ??
+        defaultAuditWorkers((await initBackend()).backend, samples, setup.batchSize));
     const audit = this.store.audits.insert({
       modelId: model.id,
       modelName: model.name,
@@ -136,6 +140,8 @@ export class AuditService {
       workers,
       datasetSha256: dataset.sha256,
       modelSha256: model.sha256,
+      ...(input.queue ? { queue: input.queue } : {}),
+      ...(input.queueBackend ? { queueBackend: input.queueBackend } : {}),
     };
     const job = await this.launch(params, true);
     return { jobId: job.jobId, kind: 'audit', targetId: audit.id, gradientEvaluations };

@@ -23,6 +23,7 @@ import { summariseAudit } from '../engine/audit/summarise';
 import { appVersion } from '../engine/report/app-version';
 import { initBackend } from '../engine/runtime/backend';
 import { openStore, type Store } from '../store/index';
+import { runPartsOnQueue } from '../queue/audit-shards';
 import { storeJournal } from './audit-journal';
 import { savePartialOnCancel } from './audit-partial';
 import { parentGone, withLease } from './lease';
@@ -37,6 +38,9 @@ export interface AuditJobParams {
   datasetSha256?: string;
   /** The model's checksum when the audit was started: a resumed audit refuses a changed model. */
   modelSha256?: string;
+  /** Run the parts as shards on `dmat worker` processes through this Redis queue. */
+  queue?: string;
+  queueBackend?: string;
 }
 
 export interface AuditJobResult {
@@ -58,6 +62,17 @@ async function runParts(
     phases,
     ranges.map((r) => partIndices(plan, r).length),
   );
+  if (params.queue) {
+    return runPartsOnQueue({
+      queue: params.queue,
+      auditId: params.auditId,
+      setup: params.setup,
+      ranges,
+      signal: ctx.signal,
+      backend: params.queueBackend,
+      onProgress: (k, detail) => ctx.progress(tracker.update(k, detail as PartProgress)),
+    });
+  }
   if (ranges.length <= 1) {
     return [
       await runAuditPart(plan, models, {

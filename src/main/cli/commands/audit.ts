@@ -38,6 +38,11 @@ and the per-sample worst case in SQLite, and prints a table (budgets with their 
   --seed N           seed for sample choice and random starts (default 0)
   --workers N        split the samples over N job processes (same results as one;
                      default: one per core on wasm/cpu, at most 4 and one per batch)
+  --queue URL        spread the batches over \`dmat worker\` processes through Redis
+                     (redis://[:password@]host:port[/db]); --workers is then the number of
+                     shards (default 16, at most one per batch); results are stored here
+  --queue-backend B  only workers on backend B (wasm, cpu, tensorflow) take the shards, for
+                     outcomes bit-identical to a local audit
   --gallery K        gallery examples kept per attack (default 4)
   --fail-under ACC   exit 1 when the worst-case accuracy is below ACC (0.4 or 40%)
   --json             print the stored audit as JSON on stdout
@@ -153,6 +158,8 @@ export const auditCommand: CliCommand = {
         batch: { type: 'string' },
         seed: { type: 'string' },
         workers: { type: 'string' },
+        queue: { type: 'string' },
+        'queue-backend': { type: 'string' },
         gallery: { type: 'string' },
         'fail-under': { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -185,6 +192,10 @@ export const auditCommand: CliCommand = {
       batchSize: numberFlag(values.batch, '--batch', { integer: true, min: 1 }),
       seed: numberFlag(values.seed, '--seed', { integer: true, min: 0 }),
       workers: numberFlag(values.workers, '--workers', { integer: true, min: 1 }),
+      ...(values.queue ? { queue: values.queue } : {}),
+      ...(values['queue-backend']
+        ? { queueBackend: values['queue-backend'] as 'wasm' | 'cpu' | 'tensorflow' }
+        : {}),
       galleryPerAttack: numberFlag(values.gallery, '--gallery', { integer: true, min: 0 }),
       budgets: values.budgets as 'dataset' | 'preset' | undefined,
     };

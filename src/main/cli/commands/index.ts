@@ -12,6 +12,7 @@ import { serveCommand } from './serve';
 import { trainCommand } from './train';
 import { runsCommand } from './runs';
 import { resumeCommand } from './resume';
+import { workerCommand } from './worker';
 
 export const commands: CliCommand[] = [
   backendCommand,
@@ -26,4 +27,5 @@ export const commands: CliCommand[] = [
   trainCommand,
   runsCommand,
   resumeCommand,
+  workerCommand,
 ];

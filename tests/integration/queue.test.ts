@@ -1,0 +1,259 @@
+/**
+ * Scale-out through BullMQ on Redis, as a user runs it: Debian's redis-server on 127.0.0.1 at a
+ * free port with a password, three `dmat worker` processes, and `dmat audit --queue`. The merged
+ * per-sample outcomes must equal a single-process audit's byte for byte, also when a worker is
+ * SIGKILLed mid-shard (its shard is re-run elsewhere) and when Redis restarts mid-audit.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { FlowProducer, Job, Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditDetail } from '../../src/shared/api';
+import { createApi } from '../../src/main/api/index';
+import { PARTS_QUEUE } from '../../src/main/queue/names';
+
+const ROOT = path.resolve(__dirname, '../..');
+const home = mkdtempSync(path.join(tmpdir(), 'dmat-queue-'));
+const redisDir = mkdtempSync(path.join(tmpdir(), 'dmat-redis-'));
+const PASSWORD = 'queue-test-secret';
+let port = 0;
+let url = '';
+let redis: ChildProcess | undefined;
+const workers = new Map<string, { proc: ChildProcess; log: string[] }>();
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function startRedis(): Promise<void> {
+  redis = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--requirepass',
+      PASSWORD,
+      '--dir',
+      redisDir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+    ],
+    { stdio: 'ignore' },
+  );
+  for (let i = 0; i < 100; i++) {
+    const r = spawnSync(
+      'redis-cli',
+      ['-p', String(port), '-a', PASSWORD, '--no-auth-warning', 'ping'],
+      { encoding: 'utf8' },
+    );
+    if (r.stdout.trim() === 'PONG') return;
+    await new Promise((r2) => setTimeout(r2, 100));
+  }
+  throw new Error('redis-server did not start');
+}
+
+async function stopRedis(): Promise<void> {
+  const r = redis;
+  if (!r || r.exitCode !== null) return;
+  const exited = new Promise((resolve) => r.once('exit', resolve));
+  r.kill('SIGTERM');
+  await exited;
+}
+
+function startWorker(name: string): void {
+  const proc = spawn(process.execPath, ['bin/dmat.mjs', 'worker', '--queue', url, '--name', name], {
+    cwd: ROOT,
+    env: { ...process.env, DMAT_HOME: path.join(home, `worker-${name}`) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log: string[] = [];
+  proc.stdout!.on('data', (d: Buffer) => log.push(...d.toString().split('\n').filter(Boolean)));
+  proc.stderr!.on('data', (d: Buffer) => log.push(...d.toString().split('\n').filter(Boolean)));
+  workers.set(name, { proc, log });
+}
+
+async function waitFor(what: string, test: () => boolean, ms = 120_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** `dmat audit` as a child process; resolves with its stored audit. */
+function audit(extra: string[]): { done: Promise<AuditDetail>; proc: ChildProcess } {
+  const args = [
+    'bin/dmat.mjs',
+    'audit',
+    '--model',
+    'resources/models/normal',
+    '--data',
+    'resources/om-fashion-mnist',
+    '--samples',
+    '480',
+    '--batch',
+    '40',
+    '--seed',
+    '3',
+    '--json',
+    ...extra,
+  ];
+  const proc = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, DMAT_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const done = new Promise<AuditDetail>((resolve, reject) => {
+    proc.on('exit', (code) => {
+      if (code !== 0)
+        reject(new Error(`dmat audit exited ${code}: ${err.trim().split('\n').pop()}`));
+      else resolve((JSON.parse(out) as { audit: AuditDetail }).audit);
+    });
+  });
+  return { done, proc };
+}
+
+async function outcomes(id: string): Promise<string> {
+  const api = createApi({ home });
+  try {
+    const page = await api.getSampleOutcomes({ auditId: id, limit: 10_000 });
+    return JSON.stringify(page.samples);
+  } finally {
+    await api.close();
+  }
+}
+
+let local: { audit: AuditDetail; outcomes: string };
+
+beforeAll(async () => {
+  port = await freePort();
+  url = `redis://:${PASSWORD}@127.0.0.1:${port}`;
+  await startRedis();
+  for (const name of ['w1', 'w2', 'w3']) startWorker(name);
+  await waitFor('three workers', () =>
+    [...workers.values()].every((w) => w.log.some((l) => l.includes('waiting for audit shards'))),
+  );
+  const a = await audit(['--workers', '1']).done;
+  local = { audit: a, outcomes: await outcomes(a.id) };
+}, 240_000);
+
+afterAll(async () => {
+  for (const w of workers.values()) w.proc.kill('SIGKILL');
+  await stopRedis();
+  rmSync(home, { recursive: true, force: true });
+  rmSync(redisDir, { recursive: true, force: true });
+});
+
+describe('dmat audit --queue', { timeout: 240_000 }, () => {
+  it('spreads the shards over the workers and merges them into the single-process outcomes, byte for byte', async () => {
+    const a = await audit(['--queue', url, '--workers', '6']).done;
+    expect(a.attacks.map((t) => [t.name, t.correct])).toEqual(
+      local.audit.attacks.map((t) => [t.name, t.correct]),
+    );
+    expect(a.worstCaseAccuracy).toBe(local.audit.worstCaseAccuracy);
+    expect(await outcomes(a.id)).toBe(local.outcomes);
+    // Every worker took part.
+    for (const [name, w] of workers)
+      expect(
+        w.log.some((l) => l.includes(`of audit ${a.id} done`)),
+        name,
+      ).toBe(true);
+  });
+
+  it('re-runs the shard of a worker killed mid-shard elsewhere: nothing lost or counted twice', async () => {
+    const run = audit(['--queue', url, '--workers', '6']);
+    const victim = workers.get('w2')!;
+    const seen = victim.log.length;
+    await waitFor('w2 to take a shard', () =>
+      victim.log.slice(seen).some((l) => / of audit .*\(batches/.test(l)),
+    );
+    victim.proc.kill('SIGKILL');
+    const a = await run.done;
+    expect(await outcomes(a.id)).toBe(local.outcomes);
+    startWorker('w2');
+  });
+
+  it('waits out a Redis restart mid-audit and finishes with the same outcomes', async () => {
+    const run = audit(['--queue', url, '--workers', '12']);
+    const w1 = workers.get('w1')!;
+    const seen = w1.log.length;
+    await waitFor('a first shard done', () =>
+      w1.log.slice(seen).some((l) => l.includes(' done in ')),
+    );
+    await stopRedis();
+    await new Promise((r) => setTimeout(r, 1500));
+    await startRedis();
+    const a = await run.done;
+    expect(await outcomes(a.id)).toBe(local.outcomes);
+  });
+
+  it('a worker of another version refuses the shard with the reason, and no one retries it', async () => {
+    const connection = { host: '127.0.0.1', port, password: PASSWORD };
+    const flows = new FlowProducer({ connection });
+    const parts = new Queue(PARTS_QUEUE, { connection });
+    try {
+      const tree = await flows.add({
+        name: 'old',
+        queueName: 'dmat-audits',
+        children: [
+          {
+            name: 'shard 1/1',
+            queueName: PARTS_QUEUE,
+            data: { appVersion: '0.0.1', flowId: 'x', auditId: 'aud_old', range: [0, 1] },
+            opts: { attempts: 3 },
+          },
+        ],
+      });
+      const id = tree.children![0].job.id!;
+      let reason = '';
+      await waitFor(
+        'the shard to fail',
+        () => {
+          void Job.fromId(parts, id).then((j) => (reason = j?.failedReason ?? ''));
+          return reason !== '';
+        },
+        30_000,
+      );
+      expect(reason).toMatch(
+        /runs DMAT Studio .*, the audit was planned by 0\.0\.1; run workers of the same version/,
+      );
+      const job = await Job.fromId(parts, id);
+      expect(job!.attemptsMade).toBe(1);
+    } finally {
+      await flows.close();
+      await parts.close();
+    }
+  });
+
+  it('refuses an unreachable queue or a wrong password in one line', () => {
+    const wrong = spawnSync(
+      process.execPath,
+      ['bin/dmat.mjs', 'worker', '--queue', `redis://:nope@127.0.0.1:${port}`],
+      { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, DMAT_HOME: home } },
+    );
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr.trim().split('\n')).toHaveLength(1);
+    expect(wrong.stderr).toMatch(
+      /cannot reach the queue at redis:\/\/:…@127\.0\.0\.1:\d+\/0 \(as a worker\): WRONGPASS/,
+    );
+    expect(wrong.stderr).not.toContain('nope');
+  });
+});
