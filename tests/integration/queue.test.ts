@@ -205,6 +205,43 @@ describe('dmat audit --queue', { timeout: 240_000 }, () => {
     expect(await outcomes(a.id)).toBe(local.outcomes);
   });
 
+  it('cancelling the audit (Ctrl+C) stops every shard, running or waiting', async () => {
+    // Four batches per shard, so the cancel lands inside running shards.
+    const run = audit(['--queue', url, '--workers', '3']);
+    run.done.catch(() => undefined);
+    const logs = [...workers.values()].map((w) => ({ w, seen: w.log.length }));
+    await waitFor('a shard running', () =>
+      logs.some(({ w, seen }) => w.log.slice(seen).some((l) => /\(batches/.test(l))),
+    );
+    run.proc.kill('SIGINT');
+    await new Promise((r) => run.proc.once('exit', r));
+    const parts = new Queue(PARTS_QUEUE, {
+      connection: { host: '127.0.0.1', port, password: PASSWORD },
+    });
+    try {
+      let counts: Record<string, number> = {};
+      await waitFor(
+        'no shard running or waiting',
+        () => {
+          void parts.getJobCounts('waiting', 'active', 'delayed').then((c) => (counts = c));
+          return counts.waiting === 0 && counts.active === 0 && counts.delayed === 0;
+        },
+        60_000,
+      );
+    } finally {
+      await parts.close();
+    }
+    const stopped = (l: string) => / of audit .* cancelled by its requester$/.test(l);
+    expect(logs.some(({ w, seen }) => w.log.slice(seen).some(stopped))).toBe(true);
+    const api = createApi({ home });
+    try {
+      const latest = (await api.listAudits({ limit: 1 }))[0];
+      expect(latest.status).toBe('cancelled');
+    } finally {
+      await api.close();
+    }
+  });
+
   it('a worker of another version refuses the shard with the reason, and no one retries it', async () => {
     const connection = { host: '127.0.0.1', port, password: PASSWORD };
     const flows = new FlowProducer({ connection });

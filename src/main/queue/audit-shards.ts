@@ -97,7 +97,6 @@ export async function runPartsOnQueue(o: QueuedPartsOptions): Promise<AuditPart[
     let cancelled = false;
     const onAbort = () => {
       cancelled = true;
-      void redis.set(cancelKey(flowId), '1', 'EX', 24 * 3600);
     };
     o.signal.addEventListener('abort', onAbort);
     try {
@@ -107,6 +106,8 @@ export async function runPartsOnQueue(o: QueuedPartsOptions): Promise<AuditPart[
         if (state === 'failed')
           throw new ShardFailedError(await failureOf(parts, tree.children ?? []));
         if (cancelled) {
+          // Every worker polls this key and stops its shard; the waiting ones are removed.
+          await redis.set(cancelKey(flowId), '1', 'EX', 24 * 3600);
           await removeWaiting(parts, tree.children ?? []);
           throw Object.assign(new Error('audit cancelled'), { name: 'AuditCancelledError' });
         }

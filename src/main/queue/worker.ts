@@ -84,6 +84,13 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
         `${name}: ${job.name} of audit ${d.auditId} done in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );
       return toWire(part);
+    } catch (err) {
+      // Cancelled by the requester: no other worker should take the shard up again.
+      if (controller.signal.aborted) {
+        log(`${name}: ${job.name} of audit ${d.auditId} cancelled by its requester`);
+        throw new UnrecoverableError('the audit was cancelled by its requester');
+      }
+      throw err;
     } finally {
       clearInterval(poll);
       prepared.dispose();

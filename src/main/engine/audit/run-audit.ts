@@ -210,7 +210,11 @@ export async function runAuditPart(
       generator: models.generator,
     });
   const cleanImages = (b: Batch) => (plan.images === 'on-manifold' ? b.gw! : b.x);
-  const check = () => {
+  const check = async () => {
+    // Tensor reads on a CPU backend resolve as microtasks, so without this a whole part would
+    // run without a timer firing: no IPC message, cancel poll or queue-lock renewal between
+    // batches.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (opts.signal?.aborted) throw new AuditCancelledError();
   };
 
@@ -222,7 +226,7 @@ export async function runAuditPart(
   let batchNo = range[0];
   for (const b of iterate()) {
     try {
-      check();
+      await check();
       let rec = journal?.get(0, batchNo);
       if (rec?.kind !== 'clean') {
         t0 = performance.now();
@@ -329,7 +333,7 @@ export async function runAuditPart(
     batchNo = range[0];
     for (const b of iterate()) {
       try {
-        check();
+        await check();
         const offset = col.predicted.length;
         let rec = journal?.get(1 + ai, batchNo);
         if (rec?.kind === 'attack') {
@@ -421,7 +425,7 @@ async function runConvergence(
   range: [number, number],
   needLatent: boolean,
   models: AuditModels,
-  check: () => void,
+  check: () => Promise<void>,
   progress: (phase: number, fraction: number) => void,
 ): Promise<ConvergenceTally[]> {
   const chunks = convergenceChunks(plan.indices.length, batchCount(plan)).filter(
@@ -444,7 +448,7 @@ async function runConvergence(
         generator: models.generator,
       })) {
         try {
-          check();
+          await check();
           const clean = await cleanPredictions(ctx, cleanImages(b));
           const predicted = await attackedPredictions(ctx, a, attackBatch(a, b), t.setting.budget, {
             ...t.setting.options,
@@ -494,7 +498,7 @@ async function runSweeps(
   iterate: () => Iterable<Batch>,
   attackBatch: (a: ResolvedSuiteAttack, b: Batch) => AttackBatch,
   range: [number, number],
-  check: () => void,
+  check: () => Promise<void>,
   cleanCorrect: readonly boolean[],
   progress: (phase: number, done: number) => void,
   journal?: BatchJournal,
@@ -515,7 +519,7 @@ async function runSweeps(
       let batchNo = range[0];
       for (const b of iterate()) {
         try {
-          check();
+          await check();
           let rec = journal?.get(phase, batchNo);
           if (rec?.kind !== 'sweep') {
             const start = performance.now();
