@@ -60,6 +60,7 @@ const BROKEN: Record<string, string[]> = {
   train: ['train', '--method', 'nonsense', '--data', 'resources/om-fashion-mnist'],
   runs: ['runs', '--bogus'],
   resume: ['resume', 'run_000000000000'],
+  worker: ['worker', '--queue', 'redis://127.0.0.1:9', '--concurrency', '0'],
 };
 
 describe('every command fails in one line', { timeout: 300_000 }, () => {
