@@ -122,6 +122,10 @@ export const trainingConfigSchema = z.strictObject({
 
 const removeInput = z.strictObject({ id, deleteFiles: z.boolean().optional() });
 const idInput = z.strictObject({ id });
+const queueUrl = z
+  .string()
+  .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+  .max(2000);
 
 export const apiInputSchemas = {
   getAppInfo: empty,
@@ -207,11 +211,7 @@ export const apiInputSchemas = {
       .optional(),
     seed: nonNegativeInt.optional(),
     workers: positiveInt.max(64).optional(),
-    queue: z
-      .string()
-      .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
-      .max(2000)
-      .optional(),
+    queue: queueUrl.optional(),
     queueBackend: z.enum(['wasm', 'cpu', 'tensorflow']).optional(),
     galleryPerAttack: nonNegativeInt.max(64).optional(),
     budgets: z.enum(['dataset', 'preset']).optional(),
@@ -248,9 +248,9 @@ export const apiInputSchemas = {
 
   trainingDefaults: z.strictObject({ method: trainingMethod, datasetId: id.optional() }),
   estimateTraining: z.strictObject({ config: trainingConfigSchema }),
-  startRun: z.strictObject({ config: trainingConfigSchema }),
+  startRun: z.strictObject({ config: trainingConfigSchema, queue: queueUrl.optional() }),
   cancelRun: idInput,
-  resumeRun: idInput,
+  resumeRun: z.strictObject({ id, queue: queueUrl.optional() }),
   listRuns: z
     .strictObject({ status: jobStatus.optional(), limit: positiveInt.optional() })
     .optional(),

@@ -756,9 +756,10 @@ export interface DmatApi {
   // training
   trainingDefaults(input: TrainingDefaultsInput): Promise<TrainingConfig>;
   estimateTraining(input: { config: TrainingConfig }): Promise<TrainingEstimate>;
-  startRun(input: { config: TrainingConfig }): Promise<JobRef>;
+  /** `queue`: a Redis URL; the run trains on a `dmat worker` instead of in a local job. */
+  startRun(input: { config: TrainingConfig; queue?: string }): Promise<JobRef>;
   cancelRun(input: IdInput): Promise<void>;
-  resumeRun(input: IdInput): Promise<JobRef>;
+  resumeRun(input: IdInput & { queue?: string }): Promise<JobRef>;
   listRuns(input?: { status?: JobStatus; limit?: number }): Promise<RunSummary[]>;
   getRun(input: IdInput): Promise<RunDetail>;
   getRunMetrics(input: RunMetricsInput): Promise<MetricPoint[]>;

@@ -356,9 +356,9 @@ export function createApi(opts: ApiOptions = {}): DmatApiHandle {
       );
     },
     estimateTraining: ({ config }) => runs.estimate(config),
-    startRun: ({ config }) => runs.start(config),
+    startRun: ({ config, queue }) => runs.start(config, queue),
     cancelRun: ({ id }) => runs.cancel(id),
-    resumeRun: ({ id }) => runs.resume(id),
+    resumeRun: ({ id, queue }) => runs.resume(id, queue),
     async listRuns(input) {
       return runs.list(input);
     },

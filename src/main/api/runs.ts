@@ -33,6 +33,8 @@ export interface TrainJobParams {
   /** Folder of the classifier to fine-tune, when the config names one. */
   initModelPath?: string;
   resume: boolean;
+  /** Train on a `dmat worker` through this Redis queue instead of in the job process. */
+  queue?: string;
 }
 
 export class RunService {
@@ -43,7 +45,12 @@ export class RunService {
     private readonly home: string,
   ) {}
 
-  private async launch(runId: string, config: TrainingConfig, resume: boolean): Promise<JobRef> {
+  private async launch(
+    runId: string,
+    config: TrainingConfig,
+    resume: boolean,
+    queue?: string,
+  ): Promise<JobRef> {
     if (!JOB_HANDLERS.train) throw notAvailable('Training');
     const dataset = await this.library.resolveDataset(config.datasetId);
     const init = config.initModelId
@@ -56,6 +63,7 @@ export class RunService {
       datasetPath: dataset.path,
       initModelPath: init?.path,
       resume,
+      ...(queue ? { queue } : {}),
     };
     const job = await this.runner.start('train', params, { targetId: runId });
     job.done.catch((err: Error) => {
@@ -74,7 +82,7 @@ export class RunService {
     return { jobId: job.jobId, kind: 'train', targetId: runId };
   }
 
-  async start(config: TrainingConfig): Promise<JobRef> {
+  async start(config: TrainingConfig, queue?: string): Promise<JobRef> {
     if (!JOB_HANDLERS.train) throw notAvailable('Training');
     const dataset = await this.library.resolveDataset(config.datasetId);
     const run = this.store.runs.insert({
@@ -82,10 +90,10 @@ export class RunService {
       datasetName: dataset.name,
       config: { ...config, datasetId: dataset.id },
     });
-    return this.launch(run.id, run.config, false);
+    return this.launch(run.id, run.config, false, queue);
   }
 
-  async resume(runId: string): Promise<JobRef> {
+  async resume(runId: string, queue?: string): Promise<JobRef> {
     const run = this.store.runs.get(runId);
     const holder = this.store.leases.holder(runId);
     if (holder) throw new ApiError('conflict', leaseHolderMessage(`run ${runId}`, holder));
@@ -94,7 +102,7 @@ export class RunService {
     if (this.runner.activeJobs().some((j) => j.targetId === runId)) {
       throw new ApiError('conflict', `run "${runId}" is already running`);
     }
-    return this.launch(runId, run.config, true);
+    return this.launch(runId, run.config, true, queue);
   }
 
   async cancel(runId: string): Promise<void> {

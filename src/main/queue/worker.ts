@@ -1,6 +1,6 @@
 /**
- * `dmat worker --queue URL`: takes audit shards from the queue and runs them on this machine's
- * best backend (tfjs-node-gpu where present). The model and dataset come by content hash
+ * `dmat worker --queue URL`: takes audit shards and training runs from the queue and runs them on
+ * this machine's best backend (tfjs-node-gpu where present); training is train-worker.ts. The model and dataset come by content hash
  * (artifacts.ts). A shard of another version, or for another backend than the requester asked
  * for, is refused with the reason (UnrecoverableError: no retry elsewhere would differ). The
  * shard's result goes back through Redis; the requester merges and stores it.
@@ -13,7 +13,16 @@ import { appVersion } from '../engine/report/app-version';
 import { initBackend } from '../engine/runtime/backend';
 import { localArtifact } from './artifacts';
 import { connect, parseQueueUrl } from './connection';
-import { PARTS_QUEUE, cancelKey, type ShardData, type ShardProgress } from './names';
+import {
+  PARTS_QUEUE,
+  TRAIN_QUEUE,
+  cancelKey,
+  type ShardData,
+  type ShardProgress,
+  type TrainData,
+  type TrainOutcome,
+} from './names';
+import { trainProcessor, type RunningTraining } from './train-worker';
 import { toWire } from './wire';
 
 export interface WorkerOptions {
@@ -105,19 +114,50 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     maxStalledCount: 3,
     name,
   });
-  worker.on('failed', (job, err) =>
-    log(`${name}: ${job?.name ?? 'a shard'} failed: ${err.message}`),
+  const running = new Map<string, RunningTraining>();
+  const trainer = new Worker<TrainData, TrainOutcome>(
+    TRAIN_QUEUE,
+    trainProcessor({ name, home: o.home, redis, log, running }),
+    {
+      connection: target.options as ConnectionOptions,
+      // One run at a time: a run already uses every core (its replica threads).
+      concurrency: 1,
+      lockDuration: LOCK_MS,
+      stalledInterval: 5_000,
+      maxStalledCount: 3,
+      name,
+    },
   );
-  worker.on('error', (err) => log(`${name}: ${err.message}`));
-  await worker.waitUntilReady();
-  log(`${name}: waiting for audit shards on ${target.display} (backend ${report.backend})`);
+  // A worker that could not renew a run's lock stops it: another worker continues the run from
+  // its last checkpoint, and two workers must not write the same run.
+  trainer.on('lockRenewalFailed', (ids) => {
+    for (const id of ids) {
+      const r = running.get(id);
+      if (r) {
+        r.lostLock = true;
+        r.controller.abort();
+      }
+    }
+  });
+  for (const w of [worker, trainer] as Worker[]) {
+    w.on('failed', (job, err) => log(`${name}: ${job?.name ?? 'a job'} failed: ${err.message}`));
+    w.on('error', (err) => log(`${name}: ${err.message}`));
+  }
+  await Promise.all([worker.waitUntilReady(), trainer.waitUntilReady()]);
+  log(
+    `${name}: waiting for audit shards and training runs on ${target.display} (backend ${report.backend})`,
+  );
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
   return {
     name,
     closed,
     close: async () => {
-      await worker.close();
+      for (const r of running.values()) {
+        r.stopping = true;
+        r.controller.abort();
+      }
+      await Promise.all([worker.close(), trainer.close()]);
       redis.disconnect();
       resolveClosed();
     },

@@ -6,6 +6,7 @@ import { REFERENCE_KNOTS, scaleKnots } from '../../engine/training/schedule';
 import { UserError, type CliCommand } from '../command';
 import { numberFlag, parseFlags } from '../flags';
 import { followRun } from '../training/follow-run';
+import { parseQueueUrl } from '../../queue/connection';
 
 /** Peak of the learning-rate schedule unless --lr says otherwise (see the usage text). */
 const DEFAULT_PEAK_LR = 0.05;
@@ -31,7 +32,10 @@ Trains a classifier on an on-manifold dataset in a job process (resumable: dmat 
   --validation N  validation images evaluated each epoch (default 500)
   --seed N        seed (default 0)
   --replicas N    threads sharing each step (default: one per core on wasm/cpu)
-  --name TEXT     run name`;
+  --name TEXT     run name
+  --queue URL     train on a \`dmat worker\` through this Redis queue (redis://[:pw@]host:port);
+                  checkpoints and the model land in $DMAT_HOME, which the worker must mount
+                  at the same path`;
 
 export const trainCommand: CliCommand = {
   name: 'train',
@@ -56,6 +60,7 @@ export const trainCommand: CliCommand = {
       seed: { type: 'string' },
       replicas: { type: 'string' },
       name: { type: 'string' },
+      queue: { type: 'string' },
     });
     if (!v.method || !(v.method in METHODS)) {
       throw new UserError(
@@ -63,6 +68,7 @@ export const trainCommand: CliCommand = {
       );
     }
     if (!v.data) throw new UserError(`--data is required\n${USAGE}`);
+    if (v.queue) parseQueueUrl(v.queue);
     const api = createApi();
     try {
       const dataset = await api.library.resolveDataset(v.data);
@@ -118,7 +124,7 @@ export const trainCommand: CliCommand = {
       const replicas = numberFlag(v.replicas, '--replicas', { integer: true, min: 1 });
       if (replicas !== undefined) config.replicas = replicas;
       if (v.name) config.name = v.name;
-      const ref = await api.startRun({ config });
+      const ref = await api.startRun({ config, ...(v.queue ? { queue: v.queue } : {}) });
       return await followRun(api, ref, config);
     } finally {
       await api.close();
