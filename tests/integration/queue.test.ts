@@ -6,7 +6,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FlowProducer, Job, Queue } from 'bullmq';
@@ -14,85 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditDetail } from '../../src/shared/api';
 import { createApi } from '../../src/main/api/index';
 import { PARTS_QUEUE } from '../../src/main/queue/names';
+import { ROOT, RedisServer, WorkerPool, waitFor } from '../helpers/queue-harness';
 
-const ROOT = path.resolve(__dirname, '../..');
 const home = mkdtempSync(path.join(tmpdir(), 'dmat-queue-'));
 const redisDir = mkdtempSync(path.join(tmpdir(), 'dmat-redis-'));
-const PASSWORD = 'queue-test-secret';
-let port = 0;
-let url = '';
-let redis: ChildProcess | undefined;
-const workers = new Map<string, { proc: ChildProcess; log: string[] }>();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function startRedis(): Promise<void> {
-  redis = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--requirepass',
-      PASSWORD,
-      '--dir',
-      redisDir,
-      '--appendonly',
-      'yes',
-      '--save',
-      '',
-    ],
-    { stdio: 'ignore' },
-  );
-  for (let i = 0; i < 100; i++) {
-    const r = spawnSync(
-      'redis-cli',
-      ['-p', String(port), '-a', PASSWORD, '--no-auth-warning', 'ping'],
-      { encoding: 'utf8' },
-    );
-    if (r.stdout.trim() === 'PONG') return;
-    await new Promise((r2) => setTimeout(r2, 100));
-  }
-  throw new Error('redis-server did not start');
-}
-
-async function stopRedis(): Promise<void> {
-  const r = redis;
-  if (!r || r.exitCode !== null) return;
-  const exited = new Promise((resolve) => r.once('exit', resolve));
-  r.kill('SIGTERM');
-  await exited;
-}
-
-function startWorker(name: string): void {
-  const proc = spawn(process.execPath, ['bin/dmat.mjs', 'worker', '--queue', url, '--name', name], {
-    cwd: ROOT,
-    env: { ...process.env, DMAT_HOME: path.join(home, `worker-${name}`) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const log: string[] = [];
-  proc.stdout!.on('data', (d: Buffer) => log.push(...d.toString().split('\n').filter(Boolean)));
-  proc.stderr!.on('data', (d: Buffer) => log.push(...d.toString().split('\n').filter(Boolean)));
-  workers.set(name, { proc, log });
-}
-
-async function waitFor(what: string, test: () => boolean, ms = 120_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const redis = new RedisServer(redisDir, 'queue-test-secret');
+const pool = new WorkerPool(home, () => redis.url);
+const workers = pool.workers;
 
 /** `dmat audit` as a child process; resolves with its stored audit. */
 function audit(extra: string[]): { done: Promise<AuditDetail>; proc: ChildProcess } {
@@ -144,27 +71,23 @@ async function outcomes(id: string): Promise<string> {
 let local: { audit: AuditDetail; outcomes: string };
 
 beforeAll(async () => {
-  port = await freePort();
-  url = `redis://:${PASSWORD}@127.0.0.1:${port}`;
-  await startRedis();
-  for (const name of ['w1', 'w2', 'w3']) startWorker(name);
-  await waitFor('three workers', () =>
-    [...workers.values()].every((w) => w.log.some((l) => l.includes('waiting for audit shards'))),
-  );
+  await redis.start();
+  for (const name of ['w1', 'w2', 'w3']) pool.start(name);
+  await pool.ready(['w1', 'w2', 'w3']);
   const a = await audit(['--workers', '1']).done;
   local = { audit: a, outcomes: await outcomes(a.id) };
 }, 240_000);
 
 afterAll(async () => {
-  for (const w of workers.values()) w.proc.kill('SIGKILL');
-  await stopRedis();
+  pool.killAll();
+  await redis.stop();
   rmSync(home, { recursive: true, force: true });
   rmSync(redisDir, { recursive: true, force: true });
 });
 
 describe('dmat audit --queue', { timeout: 240_000 }, () => {
   it('spreads the shards over the workers and merges them into the single-process outcomes, byte for byte', async () => {
-    const a = await audit(['--queue', url, '--workers', '6']).done;
+    const a = await audit(['--queue', redis.url, '--workers', '6']).done;
     expect(a.attacks.map((t) => [t.name, t.correct])).toEqual(
       local.audit.attacks.map((t) => [t.name, t.correct]),
     );
@@ -179,7 +102,7 @@ describe('dmat audit --queue', { timeout: 240_000 }, () => {
   });
 
   it('re-runs the shard of a worker killed mid-shard elsewhere: nothing lost or counted twice', async () => {
-    const run = audit(['--queue', url, '--workers', '6']);
+    const run = audit(['--queue', redis.url, '--workers', '6']);
     const victim = workers.get('w2')!;
     const seen = victim.log.length;
     await waitFor('w2 to take a shard', () =>
@@ -188,26 +111,26 @@ describe('dmat audit --queue', { timeout: 240_000 }, () => {
     victim.proc.kill('SIGKILL');
     const a = await run.done;
     expect(await outcomes(a.id)).toBe(local.outcomes);
-    startWorker('w2');
+    pool.start('w2');
   });
 
   it('waits out a Redis restart mid-audit and finishes with the same outcomes', async () => {
-    const run = audit(['--queue', url, '--workers', '12']);
+    const run = audit(['--queue', redis.url, '--workers', '12']);
     const w1 = workers.get('w1')!;
     const seen = w1.log.length;
     await waitFor('a first shard done', () =>
       w1.log.slice(seen).some((l) => l.includes(' done in ')),
     );
-    await stopRedis();
+    await redis.stop();
     await new Promise((r) => setTimeout(r, 1500));
-    await startRedis();
+    await redis.start();
     const a = await run.done;
     expect(await outcomes(a.id)).toBe(local.outcomes);
   });
 
   it('cancelling the audit (Ctrl+C) stops every shard, running or waiting', async () => {
     // Four batches per shard, so the cancel lands inside running shards.
-    const run = audit(['--queue', url, '--workers', '3']);
+    const run = audit(['--queue', redis.url, '--workers', '3']);
     run.done.catch(() => undefined);
     const logs = [...workers.values()].map((w) => ({ w, seen: w.log.length }));
     await waitFor('a shard running', () =>
@@ -216,7 +139,7 @@ describe('dmat audit --queue', { timeout: 240_000 }, () => {
     run.proc.kill('SIGINT');
     await new Promise((r) => run.proc.once('exit', r));
     const parts = new Queue(PARTS_QUEUE, {
-      connection: { host: '127.0.0.1', port, password: PASSWORD },
+      connection: redis.connection,
     });
     try {
       let counts: Record<string, number> = {};
@@ -243,7 +166,7 @@ describe('dmat audit --queue', { timeout: 240_000 }, () => {
   });
 
   it('a worker of another version refuses the shard with the reason, and no one retries it', async () => {
-    const connection = { host: '127.0.0.1', port, password: PASSWORD };
+    const connection = redis.connection;
     const flows = new FlowProducer({ connection });
     const parts = new Queue(PARTS_QUEUE, { connection });
     try {
@@ -283,7 +206,7 @@ describe('dmat audit --queue', { timeout: 240_000 }, () => {
   it('refuses an unreachable queue or a wrong password in one line', () => {
     const wrong = spawnSync(
       process.execPath,
-      ['bin/dmat.mjs', 'worker', '--queue', `redis://:nope@127.0.0.1:${port}`],
+      ['bin/dmat.mjs', 'worker', '--queue', `redis://:nope@127.0.0.1:${redis.port}`],
       { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, DMAT_HOME: home } },
     );
     expect(wrong.status).toBe(2);

@@ -42,8 +42,9 @@ export async function followRun(
         p.total,
         `${p.phase} | ${(p.imagesPerSecond ?? 0).toFixed(1)} img/s | ${eta}`,
       );
-    } else if (e.type === 'log' && e.level !== 'info') {
-      process.stderr.write(`\n${e.level}: ${e.message}\n`);
+    } else if (e.type === 'log') {
+      // Info lines say where the run trains (backend, threads, which worker); they are short.
+      process.stderr.write(`\n${e.level === 'info' ? '' : `${e.level}: `}${e.message}\n`);
     }
   });
   const stop = () => void handle.cancel();
