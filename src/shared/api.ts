@@ -673,6 +673,15 @@ export interface JobProgress {
   epochs?: number;
   imagesPerSecond?: number;
   etaSeconds?: number;
+  /** A job spread over queue workers: each worker's share and throughput so far. */
+  workers?: WorkerThroughput[];
+}
+
+export interface WorkerThroughput {
+  name: string;
+  /** Sample-phases (one sample through one attack) this worker finished. */
+  images: number;
+  imagesPerSecond: number;
 }
 
 export interface JobInfo extends JobRef {

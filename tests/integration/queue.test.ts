@@ -22,7 +22,11 @@ const pool = new WorkerPool(home, () => redis.url);
 const workers = pool.workers;
 
 /** `dmat audit` as a child process; resolves with its stored audit. */
-function audit(extra: string[]): { done: Promise<AuditDetail>; proc: ChildProcess } {
+function audit(extra: string[]): {
+  done: Promise<AuditDetail>;
+  proc: ChildProcess;
+  stderr: () => string;
+} {
   const args = [
     'bin/dmat.mjs',
     'audit',
@@ -55,7 +59,7 @@ function audit(extra: string[]): { done: Promise<AuditDetail>; proc: ChildProces
       else resolve((JSON.parse(out) as { audit: AuditDetail }).audit);
     });
   });
-  return { done, proc };
+  return { done, proc, stderr: () => err };
 }
 
 async function outcomes(id: string): Promise<string> {
@@ -87,7 +91,10 @@ afterAll(async () => {
 
 describe('dmat audit --queue', { timeout: 240_000 }, () => {
   it('spreads the shards over the workers and merges them into the single-process outcomes, byte for byte', async () => {
-    const a = await audit(['--queue', redis.url, '--workers', '6']).done;
+    const run = audit(['--queue', redis.url, '--workers', '6']);
+    const a = await run.done;
+    // Each worker's throughput streams to the progress line.
+    expect(run.stderr()).toMatch(/ · workers w\d \d+\.\d(, w\d \d+\.\d)* img\/s/);
     expect(a.attacks.map((t) => [t.name, t.correct])).toEqual(
       local.audit.attacks.map((t) => [t.name, t.correct]),
     );

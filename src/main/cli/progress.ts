@@ -29,7 +29,14 @@ export function describeProgress(p: JobProgress): string {
   if (p.epochs !== undefined) parts.push(`epoch ${p.epoch ?? 0}/${p.epochs}`);
   if (p.imagesPerSecond !== undefined) parts.push(`${p.imagesPerSecond.toFixed(1)} img/s`);
   parts.push(`ETA ${formatDuration(p.etaSeconds)}`);
+  if (p.workers?.length) parts.push(describeWorkers(p));
   return parts.join(' · ');
+}
+
+/** "workers w1 12.3, w2 11.8 img/s" */
+export function describeWorkers(p: JobProgress): string {
+  if (!p.workers?.length) return '';
+  return `workers ${p.workers.map((w) => `${w.name} ${w.imagesPerSecond.toFixed(1)}`).join(', ')} img/s`;
 }
 
 export function createProgressDisplay(
@@ -57,7 +64,7 @@ export function createProgressDisplay(
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: `${label} {phase} |{bar}| {value}/{total} {unit} · attacks {attacks} · {ips} img/s · ETA {remaining}`,
+      format: `${label} {phase} |{bar}| {value}/{total} {unit} · attacks {attacks} · {ips} img/s · ETA {remaining}{workers}`,
       hideCursor: true,
       clearOnComplete: false,
       barsize: 24,
@@ -72,6 +79,7 @@ export function createProgressDisplay(
     attacks: p.attacksTotal !== undefined ? `${p.attacksDone ?? 0}/${p.attacksTotal}` : '–',
     ips: p.imagesPerSecond !== undefined ? p.imagesPerSecond.toFixed(1) : '–',
     remaining: formatDuration(p.etaSeconds),
+    workers: p.workers?.length ? ` · ${describeWorkers(p)}` : '',
   });
   return {
     update(p) {

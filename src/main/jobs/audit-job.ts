@@ -24,6 +24,7 @@ import { appVersion } from '../engine/report/app-version';
 import { initBackend } from '../engine/runtime/backend';
 import { openStore, type Store } from '../store/index';
 import { runPartsOnQueue } from '../queue/audit-shards';
+import { WorkerThroughputTracker } from '../queue/throughput';
 import { storeJournal } from './audit-journal';
 import { savePartialOnCancel } from './audit-partial';
 import { parentGone, withLease } from './lease';
@@ -63,6 +64,7 @@ async function runParts(
     ranges.map((r) => partIndices(plan, r).length),
   );
   if (params.queue) {
+    const throughput = new WorkerThroughputTracker();
     return runPartsOnQueue({
       queue: params.queue,
       auditId: params.auditId,
@@ -70,7 +72,12 @@ async function runParts(
       ranges,
       signal: ctx.signal,
       backend: params.queueBackend,
-      onProgress: (k, detail) => ctx.progress(tracker.update(k, detail as PartProgress)),
+      onProgress: (k, detail, worker) => {
+        const before = tracker.partImages(k);
+        const p = tracker.update(k, detail as PartProgress);
+        throughput.credit(worker, tracker.partImages(k) - before);
+        ctx.progress({ ...p, workers: throughput.snapshot() });
+      },
     });
   }
   if (ranges.length <= 1) {

@@ -43,6 +43,11 @@ export class AuditProgressTracker {
     return this.snapshot();
   }
 
+  /** Sample-phases done in one part so far. */
+  partImages(part: number): number {
+    return this.done[part].reduce((a, b) => a + b, 0);
+  }
+
   snapshot(): JobProgress {
     const total = this.partSizes.reduce((a, b) => a + b, 0);
     const perPhase = this.phases.map((_, i) => this.done.reduce((s, row) => s + row[i], 0));
