@@ -251,6 +251,7 @@ export const apiInputSchemas = {
   startRun: z.strictObject({ config: trainingConfigSchema, queue: queueUrl.optional() }),
   cancelRun: idInput,
   resumeRun: z.strictObject({ id, queue: queueUrl.optional() }),
+  getQueueStatus: z.strictObject({ queue: queueUrl }),
   listRuns: z
     .strictObject({ status: jobStatus.optional(), limit: positiveInt.optional() })
     .optional(),

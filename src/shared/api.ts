@@ -684,6 +684,29 @@ export interface WorkerThroughput {
   imagesPerSecond: number;
 }
 
+export interface QueueJobInfo {
+  id: string;
+  kind: 'audit shard' | 'training run';
+  name: string;
+  /** The audit or training run it belongs to. */
+  target: string;
+  state: 'waiting' | 'active' | 'completed' | 'failed' | string;
+  /** The worker that took it (null while it waits). */
+  worker: string | null;
+  attempts: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  failedReason?: string;
+}
+
+export interface QueueStatus {
+  /** The queue's URL without its password. */
+  queue: string;
+  workers: { name: string; listening: boolean; running: number; done: number; failed: number }[];
+  jobs: QueueJobInfo[];
+  counts: { waiting: number; active: number; completed: number; failed: number };
+}
+
 export interface JobInfo extends JobRef {
   status: JobStatus;
   startedAt: Timestamp;
@@ -770,6 +793,8 @@ export interface DmatApi {
   cancelRun(input: IdInput): Promise<void>;
   resumeRun(input: IdInput & { queue?: string }): Promise<JobRef>;
   listRuns(input?: { status?: JobStatus; limit?: number }): Promise<RunSummary[]>;
+  /** Workers and jobs of a Redis queue (`dmat worker`), for the Workers screen. */
+  getQueueStatus(input: { queue: string }): Promise<QueueStatus>;
   getRun(input: IdInput): Promise<RunDetail>;
   getRunMetrics(input: RunMetricsInput): Promise<MetricPoint[]>;
 

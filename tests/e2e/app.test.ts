@@ -9,7 +9,8 @@ import type { Browser, Page } from 'playwright-core';
 import type { AuditDetail, ModelInfo } from '../../src/shared/api';
 import { formatInterval, wilsonInterval } from '../../src/shared/interval';
 import { sanityChecklist } from '../../src/shared/sanity-checklist';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contentSecurityPolicy, metaPolicy, readMetaPolicy } from '../../src/main/web/csp';
 import {
@@ -21,6 +22,7 @@ import {
   type ServeProcess,
 } from './harness';
 import { modelFolderToImport, shippedModelCopy } from './model-to-import';
+import { RedisServer, WorkerPool } from '../helpers/queue-harness';
 
 /** A dataset to import before anything else (a checkout whose resources are not built yet). */
 const EXTRA_DATASET = process.env.DMAT_E2E_DATASET;
@@ -370,7 +372,7 @@ describe('DMAT Studio in the browser', { timeout: 240_000 }, () => {
   });
 
   it('fits every screen from 1024×700 up and meets WCAG 2.1 AA (axe-core: no serious or critical violation)', async () => {
-    const screens = ['library', 'wizard', 'runs', 'audit', 'history'] as const;
+    const screens = ['library', 'wizard', 'runs', 'audit', 'history', 'workers'] as const;
     const problems: string[] = [];
     for (const size of [
       { width: 1440, height: 900 },
@@ -491,6 +493,64 @@ describe('DMAT Studio in the browser', { timeout: 240_000 }, () => {
     expect(stored.standardAccuracy).toBeGreaterThan(0.5);
     const worst = (await page.getByTestId('worst-case').innerText()).trim();
     expect(worst.replace(/\s*%$/, '')).toBe(((stored.worstCaseAccuracy ?? NaN) * 100).toFixed(1));
+  });
+
+  it('sends an audit to a queue worker set in the Workers screen, and lists the worker and its shards', async () => {
+    const redisDir = mkdtempSync(join(tmpdir(), 'dmat-e2e-redis-'));
+    const redis = new RedisServer(redisDir, 'e2e-secret');
+    await redis.start();
+    const pool = new WorkerPool(redisDir, () => redis.url);
+    try {
+      pool.start('e2e-worker');
+      await pool.ready(['e2e-worker']);
+      await page.getByTestId('nav-workers').click();
+      // A malformed URL is refused before it is used.
+      await page.getByTestId('queue-url').fill('localhost:6379');
+      expect(await page.getByTestId('queue-save').isDisabled()).toBe(true);
+      await page.getByTestId('queue-url').fill(redis.url);
+      await page.getByTestId('queue-save').click();
+      const row = page.getByTestId('worker-e2e-worker');
+      await row.waitFor({ timeout: 30_000 });
+      expect(await row.innerText()).toContain('listening');
+
+      await page.getByTestId('nav-audit').click();
+      expect(await page.getByTestId('audit-runs-on').innerText()).toContain("queue's workers");
+      await page.getByTestId('audit-model').selectOption({ label: 'e2e-imported' });
+      await page.getByTestId('audit-suite').selectOption('quick');
+      await page.getByTestId('audit-samples').fill('64');
+      await page.getByTestId('audit-run').click();
+      await page.getByTestId('job-workers').waitFor({ timeout: 120_000 });
+      expect(await page.getByTestId('job-workers').innerText()).toMatch(
+        /e2e-worker [\d.]+ images\/s/,
+      );
+      await screenshot(page, '7-audit-on-queue');
+      await page
+        .locator('[data-testid="audit-status"]', { hasText: 'done' })
+        .waitFor({ timeout: 150_000 });
+      const audits = await apiCall<{ id: string }[]>('listAudits', {});
+      const stored = await apiCall<AuditDetail>('getAudit', { id: audits[0].id });
+      expect(stored.samples).toBe(64);
+      expect(pool.get('e2e-worker').log.some((l) => l.includes(`of audit ${stored.id} done`))).toBe(
+        true,
+      );
+
+      await page.getByTestId('nav-workers').click();
+      await page
+        .getByTestId('queue-jobs')
+        .getByText(stored.id)
+        .first()
+        .waitFor({ timeout: 10_000 });
+      const done = Number((await row.locator('td').nth(3).innerText()).trim());
+      expect(done).toBeGreaterThanOrEqual(1);
+      await screenshot(page, '7-workers');
+      // Back to this machine for the rest of the tour.
+      await page.getByTestId('queue-url').fill('');
+      await page.getByTestId('queue-save').click();
+    } finally {
+      pool.killAll();
+      await redis.stop();
+      rmSync(redisDir, { recursive: true, force: true });
+    }
   });
 
   it('lists the run and the audit in the history', async () => {

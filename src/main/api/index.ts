@@ -45,6 +45,7 @@ import { exportModelAsOnnx } from './model-export';
 import { ApiError, asApiError, notAvailable } from './errors';
 import { Library } from './library';
 import { RunService } from './runs';
+import { readQueueStatus } from '../queue/status';
 
 /** The embedded defaults shipped with the app. */
 export const resourcesDir = () =>
@@ -359,6 +360,7 @@ export function createApi(opts: ApiOptions = {}): DmatApiHandle {
     startRun: ({ config, queue }) => runs.start(config, queue),
     cancelRun: ({ id }) => runs.cancel(id),
     resumeRun: ({ id, queue }) => runs.resume(id, queue),
+    getQueueStatus: ({ queue }) => readQueueStatus(queue),
     async listRuns(input) {
       return runs.list(input);
     },

@@ -88,6 +88,9 @@ export async function runPartsOnQueue(o: QueuedPartsOptions): Promise<AuditPart[
             attempts: 3,
             backoff: { type: 'fixed', delay: 1000 },
             failParentOnFailure: true,
+            // Kept a while for the app's Workers screen (done per worker).
+            removeOnComplete: { age: 3600, count: 500 },
+            removeOnFail: { age: 24 * 3600, count: 500 },
           },
         };
       }),
@@ -121,7 +124,7 @@ export async function runPartsOnQueue(o: QueuedPartsOptions): Promise<AuditPart[
       }
       if (results.some((r) => r === undefined))
         throw new ShardFailedError('a shard finished without a result');
-      await parent.remove().catch(() => undefined);
+      await parent.remove({ removeChildren: false }).catch(() => undefined);
       return results;
     } finally {
       o.signal.removeEventListener('abort', onAbort);

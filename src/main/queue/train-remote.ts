@@ -112,7 +112,13 @@ export async function runTrainingOnQueue(o: RemoteTrainingOptions): Promise<Exec
     };
     // One attempt: a failure in training is the run's (its config, its data) and says so; a
     // killed worker is a stall, which BullMQ hands to another worker without using attempts.
-    const job = await queue.add(`train ${input.runId}`, data, { jobId: flowId, attempts: 1 });
+    const job = await queue.add(`train ${input.runId}`, data, {
+      jobId: flowId,
+      attempts: 1,
+      // Kept a while for the app's Workers screen.
+      removeOnComplete: { age: 3600, count: 500 },
+      removeOnFail: { age: 24 * 3600, count: 500 },
+    });
     input.log('info', `queued on ${target.display}; waiting for a worker`);
     let cancelAt = 0;
     for (;;) {
@@ -143,7 +149,6 @@ export async function runTrainingOnQueue(o: RemoteTrainingOptions): Promise<Exec
       );
     }
     const outcome = done.returnvalue;
-    await done.remove().catch(() => undefined);
     if (!outcome.cancelled && outcome.modelDir && !existsSync(outcome.modelDir)) {
       throw new ShardFailedError(
         `worker ${outcome.worker} saved the classifier to ${outcome.modelDir}, which this machine cannot read: mount $DMAT_HOME at the same path on both`,

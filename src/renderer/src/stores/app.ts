@@ -3,7 +3,18 @@ import { defineStore } from 'pinia';
 import type { AppInfo } from '@shared/api';
 import { api } from '../lib/api';
 
-export type View = 'library' | 'wizard' | 'runs' | 'audit' | 'history';
+export type View = 'library' | 'wizard' | 'runs' | 'audit' | 'history' | 'workers';
+
+/** Where the queue setting is kept between sessions (this browser profile only). */
+const QUEUE_KEY = 'dmat.queueUrl';
+
+function storedQueue(): string {
+  try {
+    return globalThis.localStorage?.getItem(QUEUE_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
 
 export interface Toast {
   id: number;
@@ -18,10 +29,21 @@ export const useAppStore = defineStore('app', {
     view: 'library' as View,
     info: null as AppInfo | null,
     toasts: [] as Toast[],
+    /** Redis URL of the `dmat worker` queue; empty: everything runs on this machine. */
+    queueUrl: storedQueue(),
   }),
   actions: {
     go(view: View) {
       this.view = view;
+    },
+    setQueue(url: string) {
+      this.queueUrl = url.trim();
+      try {
+        if (this.queueUrl) globalThis.localStorage?.setItem(QUEUE_KEY, this.queueUrl);
+        else globalThis.localStorage?.removeItem(QUEUE_KEY);
+      } catch {
+        // Storage unavailable (a locked-down profile): the setting lasts this session.
+      }
     },
     async loadInfo() {
       try {

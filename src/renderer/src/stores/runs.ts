@@ -3,6 +3,7 @@ import { defineStore } from 'pinia';
 import type { JobEvent, MetricPoint, RunDetail, RunSummary, TrainingConfig } from '@shared/api';
 import type { AccuracyPoint, LossPoint } from '@shared/charts/training-curves';
 import { api } from '../lib/api';
+import { useAppStore } from './app';
 import { useJobsStore } from './jobs';
 import { useLibraryStore } from './library';
 
@@ -110,7 +111,8 @@ export const useRunsStore = defineStore('runs', {
     },
     async start(config: TrainingConfig) {
       this.wire();
-      const ref = await api().startRun({ config });
+      const queue = useAppStore().queueUrl;
+      const ref = await api().startRun({ config, ...(queue ? { queue } : {}) });
       await this.loadList();
       await this.open(ref.targetId);
       return ref;
@@ -121,7 +123,8 @@ export const useRunsStore = defineStore('runs', {
       if (id === this.currentId) await this.open(id);
     },
     async resume(id: string) {
-      await api().resumeRun({ id });
+      const queue = useAppStore().queueUrl;
+      await api().resumeRun({ id, ...(queue ? { queue } : {}) });
       await this.loadList();
       if (id === this.currentId) await this.open(id);
     },
