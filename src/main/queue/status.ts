@@ -48,7 +48,12 @@ export async function readQueueStatus(url: string): Promise<QueueStatus> {
     const listening = new Set<string>();
     for (const [kind, q] of queues) {
       q.on('error', () => undefined);
-      for (const w of await q.getWorkers()) if (w.name) listening.add(w.name);
+      // BullMQ names each worker's connection "<prefix>:<queue>:w:<worker name>".
+      for (const w of await q.getWorkers()) {
+        const raw = (w as { rawname?: string }).rawname ?? '';
+        const at = raw.indexOf(':w:');
+        if (at >= 0) listening.add(raw.slice(at + 3));
+      }
       for (const state of STATES) {
         for (const job of await q.getJobs([state], 0, LIST - 1)) {
           if (job) jobs.push(describeJob(kind, state, job));
