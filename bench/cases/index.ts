@@ -2,6 +2,7 @@
 import type { BenchCase } from '../types';
 import { onnxResnet18PgdStep, onnxWrn2810PgdStep } from './onnx-pgd';
 import { pgd50Pass } from './pgd50-pass';
+import { queueAuditCases } from './queue-audit';
 import { pgdStep, pgdStepLayers } from './pgd-step';
 import { pgdStepThreads } from './pgd-step-threads';
 import { trainStep } from './train-step';
@@ -21,4 +22,5 @@ export const benchCases: BenchCase[] = [
   onnxWrn2810PgdStep,
   ...unseenAttackCases,
   ...trainMethodCases,
+  ...queueAuditCases,
 ];
