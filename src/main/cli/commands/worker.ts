@@ -5,11 +5,14 @@ import { dmatHome } from '../../store/paths';
 
 const usage = `dmat worker --queue redis://[:password@]host:port[/db] [--concurrency N] [--name NAME]
 
-Takes audit shards from the queue (BullMQ on Redis) and runs them on this machine's best
-backend (tfjs-node-gpu where present). Start one per GPU or per few cores, on as many machines
-as you like; \`dmat audit … --queue URL\` spreads its batches over them and merges the outcomes
-exactly. Models and datasets are fetched by content hash into $DMAT_HOME/cache and verified.
-rediss:// connects with TLS. Ctrl+C stops after the shards in hand are released.
+Takes audit shards and training runs from the queue (BullMQ on Redis) and runs them on this
+machine's best backend (tfjs-node-gpu where present). Start one per GPU or per few cores, on as
+many machines as you like; \`dmat audit … --queue URL\` spreads its batches over them and merges
+the outcomes exactly, \`dmat train … --queue URL\` trains a run on one of them. Models and
+datasets are fetched by content hash into $DMAT_HOME/cache and verified; checkpoints and trained
+models are written to the requester's $DMAT_HOME, which must be mounted at the same path here.
+rediss:// connects with TLS. Ctrl+C hands a run in progress back to the queue (after a
+checkpoint) and stops.
 
   --queue URL       the Redis server the requester uses
   --concurrency N   shards run at once in this process (default 1)
@@ -17,7 +20,7 @@ rediss:// connects with TLS. Ctrl+C stops after the shards in hand are released.
 
 export const workerCommand: CliCommand = {
   name: 'worker',
-  summary: 'run audit shards from a Redis queue (scale out)',
+  summary: 'run audit shards and training runs from a Redis queue (scale out)',
   usage,
   async run(argv) {
     const { values } = parseArgs({
