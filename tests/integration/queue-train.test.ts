@@ -4,7 +4,7 @@
  * trained locally stores (weights byte for byte, every step's loss, every epoch's metrics), also
  * when its worker is SIGKILLed mid-run (another continues from the last checkpoint), when the
  * run is cancelled and resumed on the queue, and when its worker is stopped (it hands the run
- * back to the queue).
+ * back to the queue), or when Redis restarts mid-run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -149,6 +149,20 @@ describe('dmat train --queue', { timeout: 240_000 }, () => {
     expect(w3.log.some((l) => /from .*step-\d+\.ckpt$/.test(l))).toBe(true);
     const got = await stored(home, runIdOf(run.out())!);
     expect(got.steps).toEqual(reference.steps);
+    expect(got.weights).toBe(reference.weights);
+  });
+
+  it('waits out a Redis restart mid-run and stores exactly the local run', async () => {
+    const home = path.join(work, 'redis-restart');
+    const run = dmat(home, ['train', ...TRAIN, '--queue', redis.url]);
+    await waitFor('a first checkpoint', () => checkpoints(home) > 0);
+    await redis.stop();
+    await new Promise((r) => setTimeout(r, 1500));
+    await redis.start();
+    expect(await run.exit, run.out()).toBe(0);
+    const got = await stored(home, runIdOf(run.out())!);
+    expect(got.steps).toEqual(reference.steps);
+    expect(got.epochs).toEqual(reference.epochs);
     expect(got.weights).toBe(reference.weights);
   });
 });
