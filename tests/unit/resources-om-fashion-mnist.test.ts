@@ -53,7 +53,7 @@ describe('resources/om-fashion-mnist', () => {
       expect(s.count).toBe(n);
       expect(s.x.dtype).toBe('uint8');
       expect(s.x.shape).toEqual([n, 28, 28, 1]);
-      expect(s.w?.shape).toEqual([n, ...m.latentShape]);
+      expect(s.w?.shape).toEqual([n, ...m.latentShape!]);
       expect(classCounts(s.y.data, 10)).toEqual(new Array(10).fill(n / 10));
       expect(m.splits[split].classCounts).toEqual(new Array(10).fill(n / 10));
     }
@@ -69,7 +69,7 @@ describe('resources/om-fashion-mnist', () => {
     );
     const n = 50;
     const recomputed = tf.tidy(() => {
-      const ws = tf.tensor(w.data.subarray(0, n * 64), [n, ...m.latentShape]);
+      const ws = tf.tensor(w.data.subarray(0, n * 64), [n, ...m.latentShape!]);
       const xs = tf.tensor(
         Float32Array.from(x.data.subarray(0, n * 784), (v) => v / 255),
         [n, 28, 28, 1],

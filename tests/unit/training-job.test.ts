@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import {
+  mkdtempSync,
+  rmSync,
+  existsSync,
+  readFileSync,
+  writeFileSync,
+  mkdirSync,
+  copyFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { initBackend } from '../../src/main/engine/runtime/backend';
@@ -134,5 +142,50 @@ describe('train job', () => {
       ),
     ).rejects.toThrow(/architecture "no-such-net" is not built in; use one of small-cnn/);
     expect(store.runs.get(bad.id).status).toBe('failed');
+  });
+
+  it('trains Normal on a natural-only dataset (no generator, no latent codes)', async () => {
+    // The same records with x and y only, as a dataset of natural images is stored.
+    const natural = path.join(home, 'natural');
+    const m = JSON.parse(readFileSync(path.join(datasetPath, 'manifest.json'), 'utf8'));
+    m.generator = null;
+    m.latentShape = null;
+    for (const split of Object.values(m.splits) as { files: Record<string, { path: string }> }[]) {
+      for (const k of Object.keys(split.files)) {
+        if (k !== 'x' && k !== 'y') delete split.files[k];
+        else {
+          mkdirSync(path.dirname(path.join(natural, split.files[k].path)), { recursive: true });
+          copyFileSync(
+            path.join(datasetPath, split.files[k].path),
+            path.join(natural, split.files[k].path),
+          );
+        }
+      }
+    }
+    writeFileSync(path.join(natural, 'manifest.json'), JSON.stringify(m));
+    const run = store.runs.insert({
+      name: 'natural',
+      datasetName: 'tiny-natural',
+      config: { ...config, method: 'normal', latentAttack: undefined, epochs: 1 },
+    });
+    const done = await trainJob(
+      context(
+        {
+          runId: run.id,
+          dbPath: path.join(home, 'dmat.sqlite'),
+          home,
+          datasetPath: natural,
+          resume: false,
+        },
+        () => undefined,
+      ),
+    );
+    expect(done.cancelled).toBe(false);
+    const stored = store.runs.get(run.id);
+    expect(stored.status).toBe('done');
+    expect(Number.isFinite(stored.lastMetrics.trainLoss)).toBe(true);
+    expect(stored.lastMetrics.cleanAcc).toBeGreaterThanOrEqual(0);
+    expect(existsSync(path.join(store.models.get(done.modelId!).path, 'model.json'))).toBe(true);
+    expect(stored.lastMetrics.omPgdAcc).toBeUndefined();
   });
 });

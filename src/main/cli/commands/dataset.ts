@@ -189,7 +189,7 @@ const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
 
 function describe(m: DatasetManifest, counts: Record<string, number[]> | undefined): string {
   const lines = [
-    `dataset ${m.name}: image [${m.imageShape.join(', ')}] ([0,1] pixels), latent [${m.latentShape.join(', ')}] (latent units), ${m.numClasses} classes`,
+    `dataset ${m.name}: image [${m.imageShape.join(', ')}] ([0,1] pixels), ${m.latentShape ? `latent [${m.latentShape.join(', ')}] (latent units)` : 'no latent codes'}, ${m.numClasses} classes`,
     `generator: ${m.generator ? m.generator.path : 'none (natural images only)'}`,
   ];
   for (const [split, s] of Object.entries(m.splits)) {

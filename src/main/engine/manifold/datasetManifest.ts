@@ -45,7 +45,8 @@ export interface DatasetManifest {
   version: 1;
   name: string;
   imageShape: [number, number, number];
-  latentShape: number[];
+  /** Shape of one latent code; null for a natural-only dataset (engine/data/manifest.ts). */
+  latentShape: number[] | null;
   numClasses: number;
   classNames: string[];
   generator: { path: string; sha256: string; files: Record<string, string> } | null;

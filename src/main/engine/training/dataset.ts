@@ -88,10 +88,12 @@ export async function loadSplit(
   };
   const imageShape = ds.manifest.imageShape;
   const imageSize = imageShape.reduce((a, b) => a * b, 1);
-  const latentSize = ds.manifest.latentShape.reduce((a, b) => a * b, 1);
+  const latentShape = ds.manifest.latentShape ?? undefined;
+  const latentSize = (latentShape ?? []).reduce((a, b) => a * b, 1);
   const labels = rows(Int32Array.from(y.data as ArrayLike<number>), 1);
   const count = labels.length;
-  const latents = w ? rows(Float32Array.from(w.data as ArrayLike<number>), latentSize) : undefined;
+  const latents =
+    w && latentShape ? rows(Float32Array.from(w.data as ArrayLike<number>), latentSize) : undefined;
   let images: Float32Array | Uint8Array | undefined;
   if (gw) images = rows(gw.data as Float32Array, imageSize);
   else if (latents && ds.generator) images = generateImages(ds.generator, latents, count);
@@ -103,7 +105,7 @@ export async function loadSplit(
       })
     : undefined;
   const onManifold = images
-    ? new TrainingSet({ images, imageShape, labels, latents, latentShape: ds.manifest.latentShape })
+    ? new TrainingSet({ images, imageShape, labels, latents, latentShape })
     : natural;
   if (!onManifold) throw new Error(`${ds.dir}: split "${split}" has neither g(w) nor x images`);
   return { onManifold, natural };
