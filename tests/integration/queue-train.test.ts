@@ -8,11 +8,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../../src/main/api/index';
+import { openStore } from '../../src/main/store/index';
+import { databasePath } from '../../src/main/store/paths';
 import { ROOT, RedisServer, WorkerPool, waitFor } from '../helpers/queue-harness';
 
 const work = mkdtempSync(path.join(tmpdir(), 'dmat-queue-train-'));
@@ -70,10 +72,20 @@ async function stored(home: string, runId: string) {
   }
 }
 
-function checkpoints(home: string): number {
-  const runs = path.join(home, 'runs');
-  if (!existsSync(runs)) return 0;
-  return readdirSync(runs, { recursive: true }).filter((f) => String(f).endsWith('.ckpt')).length;
+/**
+ * The requester has recorded a checkpoint: the worker named it in the job's data before it sent
+ * the event, so a worker that takes the job up from here continues from it (a checkpoint file
+ * alone may not be named yet).
+ */
+function checkpointRecorded(home: string, cli: Cli): boolean {
+  const runId = runIdOf(cli.out());
+  if (!runId || !existsSync(databasePath(home))) return false;
+  const store = openStore(databasePath(home));
+  try {
+    return store.checkpoints.latest(runId) !== undefined;
+  } finally {
+    store.close();
+  }
 }
 
 let reference: Awaited<ReturnType<typeof stored>>;
@@ -100,7 +112,7 @@ describe('dmat train --queue', { timeout: 240_000 }, () => {
   it('a worker killed mid-run is replaced from the last checkpoint: the run stores exactly what a local run stores', async () => {
     const home = path.join(work, 'killed');
     const run = dmat(home, ['train', ...TRAIN, '--queue', redis.url]);
-    await waitFor('a first checkpoint', () => checkpoints(home) > 0);
+    await waitFor('a first checkpoint', () => checkpointRecorded(home, run));
     await pool.kill('w1');
     const w2 = pool.start('w2');
     expect(await run.exit, run.out()).toBe(0);
@@ -117,7 +129,7 @@ describe('dmat train --queue', { timeout: 240_000 }, () => {
   it('a run cancelled with Ctrl+C resumes on the queue (dmat resume --queue) and replays exactly', async () => {
     const home = path.join(work, 'cancelled');
     const run = dmat(home, ['train', ...TRAIN, '--queue', redis.url]);
-    await waitFor('a first checkpoint', () => checkpoints(home) > 0);
+    await waitFor('a first checkpoint', () => checkpointRecorded(home, run));
     run.proc.kill('SIGINT');
     expect(await run.exit, run.out()).toBe(1);
     const runId = runIdOf(run.out())!;
@@ -140,7 +152,7 @@ describe('dmat train --queue', { timeout: 240_000 }, () => {
   it('a worker that is stopped hands its run back to the queue, and another finishes it', async () => {
     const home = path.join(work, 'stopped');
     const run = dmat(home, ['train', ...TRAIN, '--queue', redis.url]);
-    await waitFor('a first checkpoint', () => checkpoints(home) > 0);
+    await waitFor('a first checkpoint', () => checkpointRecorded(home, run));
     const w2 = pool.get('w2');
     await pool.kill('w2', 'SIGTERM');
     expect(w2.log.some((l) => l.includes('handed back to the queue'))).toBe(true);
@@ -155,7 +167,7 @@ describe('dmat train --queue', { timeout: 240_000 }, () => {
   it('waits out a Redis restart mid-run and stores exactly the local run', async () => {
     const home = path.join(work, 'redis-restart');
     const run = dmat(home, ['train', ...TRAIN, '--queue', redis.url]);
-    await waitFor('a first checkpoint', () => checkpoints(home) > 0);
+    await waitFor('a first checkpoint', () => checkpointRecorded(home, run));
     await redis.stop();
     await new Promise((r) => setTimeout(r, 1500));
     await redis.start();
