@@ -29,10 +29,12 @@ import { createApi } from '../src/main/api/index';
 import { wilsonInterval } from '../src/shared/interval';
 import type { AuditDetail, TrainingMethod } from '../src/shared/api';
 import { readSuiteFile } from '../src/main/engine/audit/suites';
+import { METHODS as METHOD_SPECS } from '../src/main/engine/training/methods/index';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const env = (k: string, d: string) => process.env[k] ?? d;
-const DATA = path.join(ROOT, 'resources/om-fashion-mnist');
+const SHIPPED_DATA = path.join(ROOT, 'resources/om-fashion-mnist');
+const DATA = path.resolve(env('DMAT_SHIP_DATA', SHIPPED_DATA));
 const SUITE = path.join(ROOT, 'resources/suites/om-fashion-mnist.json');
 const MODELS_OUT = path.join(ROOT, 'resources/models');
 const RESULTS = path.resolve(env('DMAT_SHIP_RESULTS', path.join(ROOT, 'docs/results.md')));
@@ -48,13 +50,13 @@ interface Manifest {
   splits: Record<string, { count: number; files: Record<string, { path: string }> }>;
   quality?: { test: { meanPsnr: number; meanL1: number } };
   provenance?: { createdAt?: string };
+  threatModel?: { imageEps?: number; latentEta?: number; reason?: string };
   [k: string]: unknown;
 }
 const manifest = JSON.parse(
   await fs.readFile(path.join(DATA, 'manifest.json'), 'utf8'),
 ) as Manifest;
 const suiteDef = await readSuiteFile(SUITE);
-const presetBudget = (preset: string) => suiteDef.attacks.find((a) => a.preset === preset)?.eps;
 
 /** Everything a trained model depends on (a change retrains it). */
 const S = {
@@ -63,8 +65,6 @@ const S = {
   samples: process.env.DMAT_SHIP_SAMPLES ? Number(process.env.DMAT_SHIP_SAMPLES) : undefined,
   batch: 64,
   lr: 0.05,
-  eps: presetBudget('pgd-50') ?? 0.1,
-  eta: presetBudget('om-pgd-50') ?? 0.5,
   steps: 5,
   tradesSteps: 10,
   beta: 6,
@@ -72,6 +72,15 @@ const S = {
   seed: 0,
   data: manifest.provenance?.createdAt,
 };
+/** The dataset's threat model; η is calibrated on the Normal model (see calibrateEta). */
+const budget = {
+  eps: manifest.threatModel?.imageEps ?? 0.1,
+  eta: manifest.threatModel?.latentEta ?? NaN,
+};
+const ETA_GRID = [0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2];
+const ETA_TARGET = 0.1;
+const CALIBRATION_RECORDS = 500;
+const etaSweep: [number, number][] = [];
 const EVAL = Number(env('DMAT_SHIP_EVAL', String(manifest.splits.test.count)));
 const key = (x: unknown) =>
   createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 10);
@@ -121,7 +130,14 @@ async function trainMethod(
   data: string,
   label: string,
 ): Promise<TrainedModel> {
-  const settings = { ...S, method, data: S.data, folder: path.basename(data) };
+  const needs = METHOD_SPECS[method].needs;
+  const settings = {
+    ...S,
+    method,
+    folder: path.basename(data),
+    eps: needs.imageAttack ? budget.eps : undefined,
+    eta: needs.latentAttack ? budget.eta : undefined,
+  };
   const name = `ship-${label}-${key(settings)}`;
   const find = async () => (await api.listRuns({ limit: 1000 })).find((r) => r.name === name);
   let run = await find();
@@ -135,7 +151,9 @@ async function trainMethod(
       await dmat([
         'train',
         ...['--method', method, '--data', data, ...common, '--lr', `${S.lr}`],
-        ...['--eps', `${S.eps}`, '--eta', `${S.eta}`, '--seed', `${S.seed}`],
+        ...['--eps', `${budget.eps}`, '--seed', `${S.seed}`],
+        // Before η is calibrated, Normal's per-epoch OM-PGD column uses the manifest's η.
+        ...(Number.isFinite(budget.eta) ? ['--eta', `${budget.eta}`] : []),
         ...['--steps', `${method.includes('trades') ? S.tradesSteps : S.steps}`],
         ...['--beta', `${S.beta}`, '--validation', `${S.validation}`, '--name', name],
         ...(S.samples ? ['--samples', `${S.samples}`] : []),
@@ -178,19 +196,20 @@ async function audit(
   folder: string,
   images: 'on-manifold' | 'natural',
   suite: string,
+  samples = EVAL,
 ): Promise<AuditResult> {
   const weights = await fs.readFile(path.join(folder, 'weights.bin'));
   const cacheFile = path.join(
     STATE,
     'audits',
-    `${key([createHash('sha256').update(weights).digest('hex'), images, await fs.readFile(suite, 'utf8'), EVAL])}.json`,
+    `${key([createHash('sha256').update(weights).digest('hex'), images, await fs.readFile(suite, 'utf8'), samples])}.json`,
   );
   const cached = await readJson<AuditResult>(cacheFile);
   if (cached) return cached;
   const json = await dmat([
     'audit',
     ...['--model', folder, '--data', DATA, '--suite', suite, '--images', images],
-    ...['--samples', `${EVAL}`, '--json'],
+    ...['--samples', `${samples}`, '--json'],
   ]);
   const detail = (JSON.parse(json) as { audit: AuditDetail }).audit;
   const clean: boolean[] = [];
@@ -215,16 +234,65 @@ async function audit(
   return result;
 }
 
+const isLatent = (preset: string) => preset.startsWith('om-');
+
+/**
+ * The committed suite at the calibrated budgets: latent attacks at η (steps η/4), the latent
+ * sweep at 0, ¼, ½, 1 and 1½ η. It is what the write stage ships as
+ * resources/suites/om-fashion-mnist.json.
+ */
+function paperSuite(): typeof suiteDef {
+  const eta = budget.eta;
+  return {
+    ...suiteDef,
+    description: (suiteDef.description ?? '').replace(/η = [0-9.]+/, `η = ${eta}`),
+    attacks: suiteDef.attacks.map((a) =>
+      a.preset === 'om-pgd-50' ? { ...a, eps: eta, stepSize: eta / 4 } : a,
+    ),
+    sweeps: suiteDef.sweeps?.map((w) =>
+      isLatent(w.preset) ? { ...w, eps: [0, 0.25, 0.5, 1, 1.5].map((f) => f * eta) } : w,
+    ),
+  };
+}
+async function paperSuiteFile(): Promise<string> {
+  const file = path.join(STATE, 'suites', `om-fashion-mnist-eta${budget.eta}.json`);
+  await writeJson(file, paperSuite());
+  return file;
+}
+
 /** The suite on natural images: the same attacks without the latent ones and the sweeps. */
 async function naturalSuite(): Promise<string> {
   const file = path.join(STATE, 'suites', 'om-fashion-mnist-natural.json');
-  const latent = new Set(['om-pgd-50', 'om-pgd-5', 'om-fgsm']);
   await writeJson(file, {
     name: 'paper-om-fashion-mnist-natural',
-    description: `${suiteDef.description} On natural images: without the latent-space attacks.`,
-    attacks: suiteDef.attacks.filter((a) => !latent.has(a.preset)),
+    description: `${(suiteDef.description ?? '').replace(/η = [0-9.]+ latent[^;]*; ?/, '')} On natural images: without the latent-space attacks and the sweeps.`,
+    attacks: suiteDef.attacks.filter((a) => !isLatent(a.preset)),
   });
   return file;
+}
+
+/**
+ * η: the smallest of the grid at which OM-PGD-50 leaves the Normal model at most 10 % accurate
+ * on the first test records — the analogue of the paper's η, where OM-PGD-50 brings a normally
+ * trained network to 0.3 %. The generator's latent units are not StyleGAN's, so 0.02 does not
+ * carry over; calibrating on the undefended model keeps the budget as small as still matters.
+ */
+async function calibrateEta(normalFolder: string): Promise<void> {
+  for (const e of ETA_GRID) {
+    const file = path.join(STATE, 'suites', `calibrate-eta${e}.json`);
+    await writeJson(file, {
+      name: `calibrate-eta${e}`,
+      description: `OM-PGD-50 at η = ${e} latent, steps η/4.`,
+      attacks: [{ preset: 'om-pgd-50', eps: e, stepSize: e / 4, label: 'OM-PGD-50' }],
+    });
+    const r = await audit(normalFolder, 'on-manifold', file, CALIBRATION_RECORDS);
+    const a = acc(r.attacks['OM-PGD-50']);
+    etaSweep.push([e, a]);
+    log(`calibration: Normal under OM-PGD-50 at η = ${e}: ${pct(a)}`);
+    budget.eta = e;
+    if (a <= ETA_TARGET) break;
+  }
+  log(`η = ${budget.eta} latent units`);
 }
 
 /** A copy of the dataset without its generator and latent codes: Normal then trains on x. */
@@ -295,11 +363,16 @@ interface Row {
 const rows: Row[] = [];
 if (STAGES.has('train') || STAGES.has('audit')) {
   const natSuite = await naturalSuite();
-  for (const method of METHODS) {
+  // Normal first: η is calibrated on it before any method that attacks the latent space.
+  const order = [...METHODS].sort((a, b) => Number(b === 'normal') - Number(a === 'normal'));
+  for (const method of order) {
     const model = await trainMethod(method, DATA, method);
+    if (method === 'normal') await calibrateEta(model.folder);
+    if (!Number.isFinite(budget.eta))
+      throw new Error('train the normal model first: it calibrates η');
     const row: Row = { model };
     if (STAGES.has('audit')) {
-      row.om = await audit(model.folder, 'on-manifold', SUITE);
+      row.om = await audit(model.folder, 'on-manifold', await paperSuiteFile());
       row.nat = await audit(model.folder, 'natural', natSuite);
       log(`${method}: audited (${pct(acc(row.om.clean))} clean on g(w))`);
     }
@@ -308,18 +381,36 @@ if (STAGES.has('train') || STAGES.has('audit')) {
 }
 
 if (STAGES.has('write') && rows.length && rows.every((r) => r.om && r.nat)) {
-  if (!process.env.DMAT_SHIP_NO_COPY) {
-    for (const r of rows) {
-      const to = path.join(MODELS_OUT, r.model.method);
-      await fs.rm(to, { recursive: true, force: true });
-      await fs.cp(r.model.folder, to, { recursive: true });
-    }
-  }
+  if (!process.env.DMAT_SHIP_NO_COPY) await ship();
   await writeResults();
   log(`results in ${path.relative(ROOT, RESULTS)}`);
 }
 await api.close();
 log(`done in ${((performance.now() - t0) / 60000).toFixed(1)} min`);
+
+/**
+ * Replaces the shipped models (and, when it was rebuilt elsewhere, the dataset, whose manifest
+ * records the calibrated η as its threat model) and the suite at the calibrated budgets.
+ */
+async function ship(): Promise<void> {
+  for (const r of rows) {
+    const to = path.join(MODELS_OUT, r.model.method);
+    await fs.rm(to, { recursive: true, force: true });
+    await fs.cp(r.model.folder, to, { recursive: true });
+  }
+  if (DATA !== SHIPPED_DATA) {
+    await fs.rm(SHIPPED_DATA, { recursive: true, force: true });
+    await fs.cp(DATA, SHIPPED_DATA, { recursive: true, filter: (f) => !f.includes('.build') });
+  }
+  const m = JSON.parse(await fs.readFile(path.join(SHIPPED_DATA, 'manifest.json'), 'utf8'));
+  m.threatModel = {
+    imageEps: budget.eps,
+    latentEta: budget.eta,
+    reason: `ε = ${budget.eps} [0,1] px is the usual Fashion-MNIST L∞ budget (4/255 barely moves a normally trained network at 28×28); η = ${budget.eta} latent units is the smallest of ${ETA_GRID.join(', ')} that leaves the normal classifier ≤ ${100 * ETA_TARGET} % accurate under OM-PGD-50 (the latent has an N(0, I) prior, unlike StyleGAN W+).`,
+  };
+  await fs.writeFile(path.join(SHIPPED_DATA, 'manifest.json'), `${JSON.stringify(m, null, 2)}\n`);
+  await fs.writeFile(SUITE, `${JSON.stringify(paperSuite(), null, 2)}\n`);
+}
 
 // ── the page ────────────────────────────────────────────────────────────────────────────────
 
@@ -490,7 +581,7 @@ async function writeResults(): Promise<void> {
     `- Data: \`resources/om-fashion-mnist\`, ${S.samples ?? manifest.splits.train.count} training records (g(w)); the ${EVAL} test records for every table, on g(w) and on x.`,
     `- Architecture: small CNN (\`--arch small-cnn --width ${S.width}\`: two conv blocks with batch norm, ${S.width} and ${2 * S.width} filters, a 128-unit dense layer), the same for every method.`,
     `- Training: \`dmat train --epochs ${S.epochs} --batch ${S.batch} --lr ${S.lr} --seed ${S.seed}\`; SGD, momentum 0.9, weight decay 5·10⁻⁴, the reference piecewise-linear schedule scaled to ${S.epochs} epochs with a peak of ${S.lr}.`,
-    `- Image attack while training: PGD-${S.steps} (TRADES: ${S.tradesSteps} KL steps), ε = ${S.eps} [0,1] px, step ε/4, random start. Latent attack: OM-PGD-${S.steps} (TRADES: ${S.tradesSteps}), η = ${S.eta} latent units, step η/4. TRADES β = ${S.beta}. The budgets are the dataset's threat model, the same as the audit suite's.`,
+    `- Image attack while training: PGD-${S.steps} (TRADES: ${S.tradesSteps} KL steps), ε = ${budget.eps} [0,1] px, step ε/4, random start. Latent attack: OM-PGD-${S.steps} (TRADES: ${S.tradesSteps}), η = ${budget.eta} latent units, step η/4 (${etaSweep.length ? `calibrated on the Normal model over the first ${CALIBRATION_RECORDS} test records: ${etaSweep.map(([e, a]) => `η = ${e}: ${pct(a)}`).join(', ')}` : 'from the dataset'}). TRADES β = ${S.beta}. The budgets are the dataset's threat model, the same as the audit suite's.`,
     `- Audit: \`resources/suites/om-fashion-mnist.json\` (${suiteDef.description}) with seed 0; on x the same attacks without OM-PGD-50 and the sweeps.`,
     '',
   ];
