@@ -297,7 +297,7 @@ async function calibrateEta(normalFolder: string): Promise<void> {
 
 /** A copy of the dataset without its generator and latent codes: Normal then trains on x. */
 async function naturalDataset(): Promise<string> {
-  const dir = path.join(STATE, 'fashion-mnist-natural');
+  const dir = path.join(STATE, `fashion-mnist-natural-${key(manifest.provenance?.createdAt)}`);
   if (existsSync(path.join(dir, 'manifest.json'))) return dir;
   const m = structuredClone(manifest);
   m.generator = null;
@@ -478,7 +478,7 @@ function ceilingSection(): string[] {
   return [
     '## The ceiling: is it the data or the training?',
     '',
-    `The same small CNN, Normal training with the settings below, once on the natural images x (a copy of the dataset without the generator) and once on g(w); clean accuracy on the ${EVAL} test records. The projection g(w) of the test images has a mean PSNR of ${manifest.quality?.test.meanPsnr.toFixed(1)} dB and a mean L1 distance of ${manifest.quality?.test.meanL1.toFixed(3)} to x.`,
+    `The same small CNN, Normal training with the settings below, once on the natural images x (a copy of the dataset without the generator) and once on g(w); clean accuracy on the ${EVAL} test records. The projection g(w) of the test images has a mean PSNR of ${manifest.quality?.test.meanPsnr.toFixed(1)} dB and a mean L1 distance of ${manifest.quality?.test.meanL1.toFixed(3)} to x; docs/generator-study.md says what each change of the generator bought.`,
     '',
     '| trained on | clean on x | clean on g(w) | training |',
     '|---|---|---|---|',
