@@ -19,7 +19,8 @@
  * Environment: DMAT_SHIP_STATE (default .ship), DMAT_SHIP_EPOCHS (20), DMAT_SHIP_WIDTH (32),
  * DMAT_SHIP_SAMPLES (training records, default all), DMAT_SHIP_EVAL (test records, default all),
  * DMAT_SHIP_METHODS (comma list, default all six), DMAT_SHIP_STAGES (ceiling,train,audit,write),
- * DMAT_SHIP_NO_COPY (do not replace resources/models) and DMAT_SHIP_RESULTS (the page): for trials.
+ * DMAT_SHIP_DATA (a dataset rebuilt elsewhere, shipped with the models), and for trial runs
+ * DMAT_SHIP_SUITE (the audit suite) and DMAT_SHIP_OUT (where resources/ and docs/ are written).
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -33,11 +34,13 @@ import { METHODS as METHOD_SPECS } from '../src/main/engine/training/methods/ind
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const env = (k: string, d: string) => process.env[k] ?? d;
-const SHIPPED_DATA = path.join(ROOT, 'resources/om-fashion-mnist');
-const DATA = path.resolve(env('DMAT_SHIP_DATA', SHIPPED_DATA));
-const SUITE = path.join(ROOT, 'resources/suites/om-fashion-mnist.json');
-const MODELS_OUT = path.join(ROOT, 'resources/models');
-const RESULTS = path.resolve(env('DMAT_SHIP_RESULTS', path.join(ROOT, 'docs/results.md')));
+const DATA = path.resolve(env('DMAT_SHIP_DATA', path.join(ROOT, 'resources/om-fashion-mnist')));
+const SUITE = path.resolve(
+  env('DMAT_SHIP_SUITE', path.join(ROOT, 'resources/suites/om-fashion-mnist.json')),
+);
+/** Where the write stage puts resources/ and docs/ (another folder for a trial run). */
+const OUT = path.resolve(env('DMAT_SHIP_OUT', ROOT));
+const RESULTS = path.join(OUT, 'docs/results.md');
 const STATE = path.resolve(env('DMAT_SHIP_STATE', path.join(ROOT, '.ship')));
 const HOME = path.join(STATE, 'home');
 const COMMAND = 'nice node bin/run-ts.mjs scripts/train-shipped-models.ts';
@@ -77,11 +80,20 @@ const budget = {
   eps: manifest.threatModel?.imageEps ?? 0.1,
   eta: manifest.threatModel?.latentEta ?? NaN,
 };
-const ETA_GRID = [0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2];
+const ETA_GRID = [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2];
 const ETA_TARGET = 0.1;
 const CALIBRATION_RECORDS = 500;
 const etaSweep: [number, number][] = [];
 const EVAL = Number(env('DMAT_SHIP_EVAL', String(manifest.splits.test.count)));
+const NAMES: Record<TrainingMethod, string> = {
+  normal: 'Normal',
+  at: `AT [PGD-${S.steps}]`,
+  omat: `OM-AT [OM-PGD-${S.steps}]`,
+  dmat: `DMAT [PGD-${S.steps}, OM-PGD-${S.steps}]`,
+  trades: `TRADES [PGD-${S.tradesSteps}, β = ${S.beta}]`,
+  'dmat-trades': `DMAT + TRADES [PGD-${S.tradesSteps}, OM-PGD-${S.tradesSteps}, β = ${S.beta}]`,
+};
+const SEEN = ['FGSM', 'PGD-50', 'MIA-50'];
 const key = (x: unknown) =>
   createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 10);
 
@@ -247,10 +259,12 @@ function paperSuite(): typeof suiteDef {
     ...suiteDef,
     description: (suiteDef.description ?? '').replace(/η = [0-9.]+/, `η = ${eta}`),
     attacks: suiteDef.attacks.map((a) =>
-      a.preset === 'om-pgd-50' ? { ...a, eps: eta, stepSize: eta / 4 } : a,
+      a.preset === 'om-pgd-50' ? { ...a, eps: eta, stepSize: Number((eta / 4).toPrecision(6)) } : a,
     ),
     sweeps: suiteDef.sweeps?.map((w) =>
-      isLatent(w.preset) ? { ...w, eps: [0, 0.25, 0.5, 1, 1.5].map((f) => f * eta) } : w,
+      isLatent(w.preset)
+        ? { ...w, eps: [0, 0.25, 0.5, 1, 1.5].map((f) => Number((f * eta).toPrecision(6))) }
+        : w,
     ),
   };
 }
@@ -381,7 +395,7 @@ if (STAGES.has('train') || STAGES.has('audit')) {
 }
 
 if (STAGES.has('write') && rows.length && rows.every((r) => r.om && r.nat)) {
-  if (!process.env.DMAT_SHIP_NO_COPY) await ship();
+  await ship();
   await writeResults();
   log(`results in ${path.relative(ROOT, RESULTS)}`);
 }
@@ -393,23 +407,27 @@ log(`done in ${((performance.now() - t0) / 60000).toFixed(1)} min`);
  * records the calibrated η as its threat model) and the suite at the calibrated budgets.
  */
 async function ship(): Promise<void> {
+  const shippedData = path.join(OUT, 'resources/om-fashion-mnist');
+  const suiteOut = path.join(OUT, 'resources/suites/om-fashion-mnist.json');
   for (const r of rows) {
-    const to = path.join(MODELS_OUT, r.model.method);
+    const to = path.join(OUT, 'resources/models', r.model.method);
     await fs.rm(to, { recursive: true, force: true });
+    await fs.mkdir(path.dirname(to), { recursive: true });
     await fs.cp(r.model.folder, to, { recursive: true });
   }
-  if (DATA !== SHIPPED_DATA) {
-    await fs.rm(SHIPPED_DATA, { recursive: true, force: true });
-    await fs.cp(DATA, SHIPPED_DATA, { recursive: true, filter: (f) => !f.includes('.build') });
+  if (DATA !== shippedData) {
+    await fs.rm(shippedData, { recursive: true, force: true });
+    await fs.cp(DATA, shippedData, { recursive: true, filter: (f) => !f.includes('.build') });
   }
-  const m = JSON.parse(await fs.readFile(path.join(SHIPPED_DATA, 'manifest.json'), 'utf8'));
+  const m = JSON.parse(await fs.readFile(path.join(shippedData, 'manifest.json'), 'utf8'));
   m.threatModel = {
     imageEps: budget.eps,
     latentEta: budget.eta,
     reason: `ε = ${budget.eps} [0,1] px is the usual Fashion-MNIST L∞ budget (4/255 barely moves a normally trained network at 28×28); η = ${budget.eta} latent units is the smallest of ${ETA_GRID.join(', ')} that leaves the normal classifier ≤ ${100 * ETA_TARGET} % accurate under OM-PGD-50 (the latent has an N(0, I) prior, unlike StyleGAN W+).`,
   };
-  await fs.writeFile(path.join(SHIPPED_DATA, 'manifest.json'), `${JSON.stringify(m, null, 2)}\n`);
-  await fs.writeFile(SUITE, `${JSON.stringify(paperSuite(), null, 2)}\n`);
+  await fs.writeFile(path.join(shippedData, 'manifest.json'), `${JSON.stringify(m, null, 2)}\n`);
+  await fs.mkdir(path.dirname(suiteOut), { recursive: true });
+  await fs.writeFile(suiteOut, `${JSON.stringify(paperSuite(), null, 2)}\n`);
 }
 
 // ── the page ────────────────────────────────────────────────────────────────────────────────
@@ -434,19 +452,6 @@ function worst(a: AuditResult, keys: string[]): boolean[] {
 function col(a: AuditResult | undefined, k: string): boolean[] | undefined {
   return k === 'Standard' ? a?.clean : a?.attacks[k];
 }
-
-const NAMES: Record<TrainingMethod, string> = {
-  normal: 'Normal',
-  at: `AT [PGD-${S.steps}]`,
-  omat: `OM-AT [OM-PGD-${S.steps}]`,
-  dmat: `DMAT [PGD-${S.steps}, OM-PGD-${S.steps}]`,
-  trades: `TRADES [PGD-${S.tradesSteps}, β = ${S.beta}]`,
-  'dmat-trades': `DMAT + TRADES [PGD-${S.tradesSteps}, OM-PGD-${S.tradesSteps}, β = ${S.beta}]`,
-};
-const UNSEEN = ['Fog', 'Snow', 'Elastic', 'Gabor', 'JPEG', 'L2', 'L1'].filter(
-  (k) => rows[0]?.om?.attacks[k],
-);
-const SEEN = ['FGSM', 'PGD-50', 'MIA-50'];
 
 function table(
   header: string[],
@@ -491,6 +496,9 @@ function ceilingSection(): string[] {
 }
 
 async function writeResults(): Promise<void> {
+  const UNSEEN = ['Fog', 'Snow', 'Elastic', 'Gabor', 'JPEG', 'L2', 'L1'].filter(
+    (k) => rows[0]?.om?.attacks[k],
+  );
   const four = rows.filter((r) => ['normal', 'at', 'omat', 'dmat'].includes(r.model.method));
   const tradesRows = rows.filter((r) =>
     ['normal', 'trades', 'dmat-trades'].includes(r.model.method),
