@@ -203,7 +203,7 @@ interface AuditResult {
   attacks: Record<string, boolean[]>;
 }
 
-/** `dmat audit` of a model folder; outcomes cached by the model's checksum and the settings. */
+/** `dmat audit` of a model folder; outcomes cached by the model's checksum, the data and the settings. */
 async function audit(
   folder: string,
   images: 'on-manifold' | 'natural',
@@ -214,7 +214,7 @@ async function audit(
   const cacheFile = path.join(
     STATE,
     'audits',
-    `${key([createHash('sha256').update(weights).digest('hex'), images, await fs.readFile(suite, 'utf8'), samples])}.json`,
+    `${key([createHash('sha256').update(weights).digest('hex'), DATA, manifest.provenance?.createdAt, images, await fs.readFile(suite, 'utf8'), samples])}.json`,
   );
   const cached = await readJson<AuditResult>(cacheFile);
   if (cached) return cached;
