@@ -11,11 +11,10 @@
  * projected, default 500), DMAT_STUDY_VARIANTS (comma list of ids, default all). A variant whose
  * folders exist is not trained or projected again.
  */
-import { spawn } from 'node:child_process';
 import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
+import { ROOT, readJson, runDmat } from './dmat-cli';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const IMAGES = '/usr/share/datasets/fashion-mnist';
 const SHIPPED = path.join(ROOT, 'resources/om-fashion-mnist/generator');
 const STATE = path.resolve(
@@ -66,21 +65,11 @@ const VARIANTS: Variant[] = [
 ];
 const wanted = process.env.DMAT_STUDY_VARIANTS?.split(',');
 
-function dmat(args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/dmat.mjs'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DMAT_HOME: path.join(STATE, 'home') },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    const t0 = performance.now();
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve((performance.now() - t0) / 1000)
-        : reject(new Error(`dmat ${args.join(' ')}: exit ${code}`)),
-    );
-  });
+/** `dmat ARGS` in the study's data folder; its wall time in seconds. */
+async function dmat(args: string[]): Promise<number> {
+  const t0 = performance.now();
+  await runDmat(path.join(STATE, 'home'), args);
+  return (performance.now() - t0) / 1000;
 }
 
 interface Measured {
@@ -93,14 +82,6 @@ interface Measured {
   l1: number;
   trainSeconds?: number;
   projectSeconds: number;
-}
-
-async function readJson<T>(file: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
 }
 
 await fs.mkdir(STATE, { recursive: true });

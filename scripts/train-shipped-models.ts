@@ -22,17 +22,16 @@
  * DMAT_SHIP_DATA (a dataset rebuilt elsewhere, shipped with the models), and for trial runs
  * DMAT_SHIP_SUITE (the audit suite) and DMAT_SHIP_OUT (where resources/ and docs/ are written).
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
 import { createApi } from '../src/main/api/index';
 import { wilsonInterval } from '../src/shared/interval';
 import type { AuditDetail, TrainingMethod } from '../src/shared/api';
+import { ROOT, readJson, runDmat } from './dmat-cli';
 import { readSuiteFile } from '../src/main/engine/audit/suites';
 import { METHODS as METHOD_SPECS } from '../src/main/engine/training/methods/index';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const env = (k: string, d: string) => process.env[k] ?? d;
 const DATA = path.resolve(env('DMAT_SHIP_DATA', path.join(ROOT, 'resources/om-fashion-mnist')));
 const SUITE = path.resolve(
@@ -101,32 +100,6 @@ const t0 = performance.now();
 const log = (m: string) =>
   console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${m}`);
 
-/** Runs the CLI in the script's data folder; its progress goes to this terminal. */
-function dmat(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/dmat.mjs'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DMAT_HOME: HOME },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    // Ctrl+C reaches the whole process group: the CLI checkpoints and stops on its own.
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code === 0) resolve(out);
-      else reject(new Error(`dmat ${args.join(' ')}: exit ${code}\n${out.slice(-2000)}`));
-    });
-  });
-}
-
-async function readJson<T>(file: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
 async function writeJson(file: string, value: unknown): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(`${file}.tmp`, JSON.stringify(value, null, 1));
@@ -157,10 +130,10 @@ async function trainMethod(
     const common = ['--epochs', `${S.epochs}`, '--width', `${S.width}`, '--batch', `${S.batch}`];
     if (run) {
       log(`${label}: continuing run ${run.id} (${run.epochsDone}/${run.epochs} epochs done)`);
-      await dmat(['resume', run.id]);
+      await runDmat(HOME, ['resume', run.id]);
     } else {
       log(`${label}: training (${name})`);
-      await dmat([
+      await runDmat(HOME, [
         'train',
         ...['--method', method, '--data', data, ...common, '--lr', `${S.lr}`],
         ...['--eps', `${budget.eps}`, '--seed', `${S.seed}`],
@@ -218,7 +191,7 @@ async function audit(
   );
   const cached = await readJson<AuditResult>(cacheFile);
   if (cached) return cached;
-  const json = await dmat([
+  const json = await runDmat(HOME, [
     'audit',
     ...['--model', folder, '--data', DATA, '--suite', suite, '--images', images],
     ...['--samples', `${samples}`, '--json'],
