@@ -1,5 +1,6 @@
 /** Every benchmark case, in the order the table shows them. Add new cases here. */
 import type { BenchCase } from '../types';
+import { auditPgd50, auditPgd50Threads } from './audit-pgd50';
 import { onnxResnet18PgdStep, onnxWrn2810PgdStep } from './onnx-pgd';
 import { pgd50Pass } from './pgd50-pass';
 import { queueAuditCases } from './queue-audit';
@@ -18,6 +19,8 @@ export const benchCases: BenchCase[] = [
   pgdStepThreads,
   pgdStepLayers,
   pgd50Pass,
+  auditPgd50,
+  auditPgd50Threads,
   onnxResnet18PgdStep,
   onnxWrn2810PgdStep,
   ...unseenAttackCases,

@@ -9,7 +9,8 @@ import type { Worker } from 'node:worker_threads';
 import { startTypeScriptThread } from '../../src/main/engine/parallel/worker-launch';
 import { shardSizes } from '../../src/main/engine/parallel/replica-group';
 import type { BenchCase } from '../types';
-import { BATCH } from './fixtures';
+import { BATCH, benchModel } from './fixtures';
+import { stepRatioNote, torchStepTiming } from './torch-reference';
 import { pgdStepper } from './pgd-step';
 
 const threads = Math.min(availableParallelism(), 8);
@@ -34,7 +35,10 @@ export const pgdStepThreads: BenchCase = {
   // Threads on a shared machine vary more from run to run: more runs.
   warmup: () => 3,
   repeats: (o) => (o.quick ? 3 : 15),
-  async setup() {
+  async setup(opts) {
+    const reference = benchModel();
+    const torch = torchStepTiming('pgd-step', reference, [32, 32, 3], threads, BATCH, opts.quick);
+    reference.dispose();
     const sizes = shardSizes(BATCH, threads);
     const offsets = sizes.map((_, r) => sizes.slice(0, r).reduce((a, b) => a + b, 0));
     const workers = sizes
@@ -52,6 +56,7 @@ export const pgdStepThreads: BenchCase = {
         own.run();
         await Promise.all(done);
       },
+      note: (ms: number) => stepRatioNote(torch, ms),
       dispose: () => {
         own.dispose();
         for (const w of workers) w.postMessage('close');

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { frozenForward } from '../../src/main/engine/models/frozen';
 import type { BenchCase, BenchRun } from '../types';
 import { BATCH, benchModel, crossEntropy, randomBatch } from './fixtures';
+import { stepRatioNote, torchStepTiming } from './torch-reference';
 
 const EPS = 4 / 255;
 const STEP = 1 / 255;
@@ -15,8 +16,8 @@ const STEP = 1 / 255;
 function pgdStepRun(
   logitsOf: (model: tf.LayersModel) => (x: tf.Tensor4D) => tf.Tensor,
   rows: [number, number] = [0, BATCH],
+  model = benchModel(),
 ): BenchRun {
-  const model = benchModel();
   const full = randomBatch(BATCH);
   const x = tf.slice(full.x, rows[0], rows[1]);
   const y = tf.slice(full.y, rows[0], rows[1]) as tf.Tensor1D;
@@ -54,7 +55,12 @@ export const pgdStep: BenchCase = {
   metric: `PGD step (input gradient, frozen forward), batch ${BATCH}`,
   imagesPerRun: () => BATCH,
   stepsPerRun: () => 1,
-  setup: async () => pgdStepRun((model) => frozenForward(model)),
+  setup: async (opts) => {
+    const model = benchModel();
+    const torch = torchStepTiming('pgd-step', model, [32, 32, 3], 1, BATCH, opts.quick);
+    const run = pgdStepRun((m) => frozenForward(m), [0, BATCH], model);
+    return { ...run, note: (ms) => stepRatioNote(torch, ms) };
+  },
 };
 
 export const pgdStepLayers: BenchCase = {

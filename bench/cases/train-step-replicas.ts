@@ -13,6 +13,7 @@ import { SgdMomentum } from '../../src/main/engine/training/optimizer';
 import { trainingStep } from '../../src/main/engine/training/train';
 import type { BenchCase } from '../types';
 import { BATCH, benchModel, randomBatch } from './fixtures';
+import { stepRatioNote, torchStepTiming } from './torch-reference';
 
 const replicas = Math.min(availableParallelism(), 8);
 
@@ -28,8 +29,10 @@ function replicaCase(threads: number): BenchCase {
     // Threads in lockstep on a shared machine vary more from run to run: more runs.
     warmup: () => 3,
     repeats: (o) => (o.quick ? 3 : 15),
-    async setup() {
-      const classifier = new LayersClassifier(benchModel(), {
+    async setup(opts) {
+      const model = benchModel();
+      const torch = torchStepTiming('train-step', model, [32, 32, 3], threads, BATCH, opts.quick);
+      const classifier = new LayersClassifier(model, {
         name: 'bench',
         inputShape: [32, 32, 3],
         numClasses: 10,
@@ -56,6 +59,7 @@ function replicaCase(threads: number): BenchCase {
         run: async () => {
           await step(spec, ctx, batch, { vars, optimizer, lr: 0.01, seed: 1 });
         },
+        note: (ms: number) => stepRatioNote(torch, ms),
         dispose: () => {
           void group?.close();
           optimizer.dispose();

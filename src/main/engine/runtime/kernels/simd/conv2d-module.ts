@@ -3,6 +3,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { PadKernel } from '../padded-input';
 import { conv2dWasm, conv2dWasmRelaxed } from './conv2d-binary';
 import { pickBuild, simdInstance } from './instances';
+import { memoryOf, nativeKernels } from '../native/native-kernels';
 
 export interface Conv2dExports {
   conv2d(
@@ -42,6 +43,48 @@ export interface Conv2dExports {
   pad: PadKernel;
 }
 
+const withNative = new WeakMap<Conv2dExports, Conv2dExports>();
+
+/**
+ * The wasm module's kernels, with its dense convolution by the native kernel where that is
+ * built (one output channel stays in wasm, whose dot-product path suits it better).
+ */
 export function conv2dKernel(backend: BackendWasm): Conv2dExports | undefined {
-  return simdInstance<Conv2dExports>(backend, pickBuild(conv2dWasm, conv2dWasmRelaxed));
+  const wasm = simdInstance<Conv2dExports>(backend, pickBuild(conv2dWasm, conv2dWasmRelaxed));
+  const native = nativeKernels();
+  const memory = memoryOf(backend);
+  if (!wasm || !native || !memory) return wasm;
+  let both = withNative.get(wasm);
+  if (!both) {
+    both = {
+      ...wasm,
+      conv2d: (x, w, bias, out, n, hp, wp, ci, oh, ow, co, kh, kw, sh, sw, relu, panels) => {
+        if (co === 1) {
+          wasm.conv2d(x, w, bias, out, n, hp, wp, ci, oh, ow, co, kh, kw, sh, sw, relu, panels);
+        } else {
+          native.conv2d(
+            memory.buffer,
+            x,
+            w,
+            bias,
+            out,
+            n,
+            hp,
+            wp,
+            ci,
+            oh,
+            ow,
+            co,
+            kh,
+            kw,
+            sh,
+            sw,
+            relu,
+          );
+        }
+      },
+    };
+    withNative.set(wasm, both);
+  }
+  return both;
 }
