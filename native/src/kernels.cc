@@ -42,8 +42,10 @@ inline void storeChannels(float* p, __m256 v, int count) {
 
 // ---- forward convolution -------------------------------------------------------------------
 
+// A tile of R consecutive output positions of the flattened [n, oh, ow] grid (so that tiles
+// run on across rows and images without short tails), each with its own input pointer.
 template <int R>
-inline void convTile(const float* xp, size_t px, size_t xrow, const float* panel, int kh, int span,
+inline void convTile(const float* const* xs, size_t xrow, const float* panel, int kh, int span,
                      __m256 b0, __m256 b1, float* op, size_t os, bool relu, int lanes) {
   __m256 a0[R], a1[R];
   for (int j = 0; j < R; j++) {
@@ -51,17 +53,18 @@ inline void convTile(const float* xp, size_t px, size_t xrow, const float* panel
     a1[j] = b1;
   }
   for (int k = 0; k < kh; k++) {
-    const float* xq = xp + k * xrow;
+    const float* xq[R];
+    for (int j = 0; j < R; j++) xq[j] = xs[j] + k * xrow;
     const float* wq = panel + static_cast<size_t>(k) * span * 16;
     for (int t = 0; t < span; t++) {
       const __m256 w0 = _mm256_loadu_ps(wq);
       const __m256 w1 = _mm256_loadu_ps(wq + 8);
+#pragma GCC unroll 12
       for (int j = 0; j < R; j++) {
-        const __m256 xv = _mm256_broadcast_ss(xq + j * px);
+        const __m256 xv = _mm256_broadcast_ss(xq[j] + t);
         a0[j] = _mm256_fmadd_ps(xv, w0, a0[j]);
         a1[j] = _mm256_fmadd_ps(xv, w1, a1[j]);
       }
-      xq += 1;
       wq += 16;
     }
   }
@@ -83,17 +86,18 @@ inline void convTile(const float* xp, size_t px, size_t xrow, const float* panel
 // Narrow outputs (≤ 8 channels, e.g. an input gradient towards a 3-channel image): one vector
 // of channels, 12 positions per tile.
 template <int R>
-inline void convTileNarrow(const float* xp, size_t px, size_t xrow, const float* panel, int kh,
-                           int span, __m256 b0, float* op, size_t os, bool relu, int lanes) {
+inline void convTileNarrow(const float* const* xs, size_t xrow, const float* panel, int kh, int span,
+                           __m256 b0, float* op, size_t os, bool relu, int lanes) {
   __m256 a[R];
   for (int j = 0; j < R; j++) a[j] = b0;
   for (int k = 0; k < kh; k++) {
-    const float* xq = xp + k * xrow;
+    const float* xq[R];
+    for (int j = 0; j < R; j++) xq[j] = xs[j] + k * xrow;
     const float* wq = panel + static_cast<size_t>(k) * span * 8;
     for (int t = 0; t < span; t++) {
       const __m256 w0 = _mm256_loadu_ps(wq);
-      for (int j = 0; j < R; j++) a[j] = _mm256_fmadd_ps(_mm256_broadcast_ss(xq + j * px), w0, a[j]);
-      xq += 1;
+#pragma GCC unroll 12
+      for (int j = 0; j < R; j++) a[j] = _mm256_fmadd_ps(_mm256_broadcast_ss(xq[j] + t), w0, a[j]);
       wq += 8;
     }
   }
@@ -101,7 +105,108 @@ inline void convTileNarrow(const float* xp, size_t px, size_t xrow, const float*
   for (int j = 0; j < R; j++) storeChannels(op + j * os, relu ? _mm256_max_ps(a[j], zero) : a[j], lanes);
 }
 
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+
+// Few output channels (C ≤ 4: an input gradient towards an image, a one-channel filter): each
+// output is a dot product along the patch rows (kw·ci contiguous values of x and of the filter
+// transposed to [C][kh][kw·ci]), vectorised along them, R positions at a time so that each
+// filter load serves R positions and every lane does useful work.
+template <int C, int R>
+inline void fewTile(const float* const* xs, size_t xrow, const float* wt, int kh, int span, const float* bias,
+                    float* op, size_t os, bool relu) {
+  __m256 a[R][C];
+  float tail[R][C];
+#pragma GCC unroll 4
+  for (int j = 0; j < R; j++)
+#pragma GCC unroll 4
+    for (int c = 0; c < C; c++) {
+      a[j][c] = _mm256_setzero_ps();
+      tail[j][c] = 0.f;
+    }
+  const int vectorSpan = span & ~7;
+  const size_t cStride = static_cast<size_t>(kh) * span;
+  for (int k = 0; k < kh; k++) {
+    const float* wk = wt + static_cast<size_t>(k) * span;
+    int t = 0;
+    for (; t < vectorSpan; t += 8) {
+      __m256 wv[C];
+#pragma GCC unroll 4
+      for (int c = 0; c < C; c++) wv[c] = _mm256_loadu_ps(wk + c * cStride + t);
+#pragma GCC unroll 4
+      for (int j = 0; j < R; j++) {
+        const __m256 xv = _mm256_loadu_ps(xs[j] + k * xrow + t);
+#pragma GCC unroll 4
+        for (int c = 0; c < C; c++) a[j][c] = _mm256_fmadd_ps(xv, wv[c], a[j][c]);
+      }
+    }
+    for (; t < span; t++) {
+      for (int j = 0; j < R; j++) {
+        const float xv = xs[j][k * xrow + t];
+        for (int c = 0; c < C; c++) tail[j][c] += xv * wk[c * cStride + t];
+      }
+    }
+  }
+  for (int j = 0; j < R; j++)
+    for (int c = 0; c < C; c++) {
+      const float v = hsum(a[j][c]) + tail[j][c] + (bias ? bias[c] : 0.f);
+      op[j * os + c] = relu && v < 0.f ? 0.f : v;
+    }
+}
+
 thread_local std::vector<float> panelScratch;
+thread_local std::vector<float> biasScratch;
+
+template <int C>
+void convFewC(const float* x, const float* wt, const float* bias, float* out, const Geometry& g, bool relu) {
+  const int span = g.kw * g.ci;
+  const size_t px = static_cast<size_t>(g.sw) * g.ci;
+  const size_t xrow = static_cast<size_t>(g.wp) * g.ci;
+  const int positions = g.n * g.oh * g.ow;
+  const float* xs[4];
+  int b = 0, r = 0, q = 0;
+  auto next = [&]() {
+    const float* here = x + (static_cast<size_t>(b) * g.hp + static_cast<size_t>(r) * g.sh) * xrow + q * px;
+    if (++q == g.ow) {
+      q = 0;
+      if (++r == g.oh) {
+        r = 0;
+        ++b;
+      }
+    }
+    return here;
+  };
+  int p = 0;
+  for (; p + 4 <= positions; p += 4) {
+    for (int j = 0; j < 4; j++) xs[j] = next();
+    fewTile<C, 4>(xs, xrow, wt, g.kh, span, bias, out + static_cast<size_t>(p) * C, C, relu);
+  }
+  for (; p < positions; p++) {
+    xs[0] = next();
+    fewTile<C, 1>(xs, xrow, wt, g.kh, span, bias, out + static_cast<size_t>(p) * C, C, relu);
+  }
+}
+
+thread_local std::vector<float> transposedScratch;
+
+void convFew(const float* x, const float* w, const float* bias, float* out, const Geometry& g, bool relu) {
+  // w [kh, kw·ci, co] → wt [co][kh][kw·ci]
+  const size_t depth = static_cast<size_t>(g.kh) * g.kw * g.ci;
+  transposedScratch.resize(depth * g.co);
+  float* wt = transposedScratch.data();
+  for (size_t t = 0; t < depth; t++)
+    for (int c = 0; c < g.co; c++) wt[c * depth + t] = w[t * g.co + c];
+  switch (g.co) {
+    case 1: convFewC<1>(x, wt, bias, out, g, relu); break;
+    case 2: convFewC<2>(x, wt, bias, out, g, relu); break;
+    case 3: convFewC<3>(x, wt, bias, out, g, relu); break;
+    default: convFewC<4>(x, wt, bias, out, g, relu); break;
+  }
+}
 
 void conv2d(float* base, size_t xAt, size_t wAt, size_t biasAt, size_t outAt, const Geometry& g,
             bool relu) {
@@ -114,6 +219,10 @@ void conv2d(float* base, size_t xAt, size_t wAt, size_t biasAt, size_t outAt, co
   const size_t px = static_cast<size_t>(g.sw) * g.ci;
   const size_t xrow = static_cast<size_t>(g.wp) * g.ci;
   const size_t os = g.co;
+  if (g.co <= 4 && span >= 8) {
+    convFew(x, w, bias, out, g, relu);
+    return;
+  }
   const bool narrow = g.co <= 8;
   const int width = narrow ? 8 : 16;
   const int panelCount = (g.co + width - 1) / width;
@@ -125,27 +234,82 @@ void conv2d(float* base, size_t xAt, size_t wAt, size_t biasAt, size_t outAt, co
     const int count = g.co - c0 < width ? g.co - c0 : width;
     for (int t = 0; t < depth; t++) std::memcpy(panel + t * width, w + static_cast<size_t>(t) * g.co + c0, count * 4);
   }
-  alignas(32) float biasPadded[16];
-  for (int p = 0; p < panelCount; p++) {
-    const float* panel = panelScratch.data() + static_cast<size_t>(p) * depth * width;
-    const int c0 = p * width;
+  biasScratch.assign(static_cast<size_t>(panelCount) * 16, 0.f);
+  float* biasPadded = biasScratch.data();
+  for (int pi = 0; pi < panelCount; pi++) {
+    const int c0 = pi * width;
     const int lanes = g.co - c0 < width ? g.co - c0 : width;
-    for (int c = 0; c < 16; c++) biasPadded[c] = bias && c < lanes ? bias[c0 + c] : 0.f;
-    const __m256 b0 = _mm256_load_ps(biasPadded);
-    const __m256 b1 = _mm256_load_ps(biasPadded + 8);
-    for (int b = 0; b < g.n; b++) {
-      for (int r = 0; r < g.oh; r++) {
-        const float* xr = x + (static_cast<size_t>(b) * g.hp + static_cast<size_t>(r) * g.sh) * xrow;
-        float* orow = out + (static_cast<size_t>(b) * g.oh + r) * g.ow * os + c0;
-        int q = 0;
-        if (narrow) {
-          for (; q + 12 <= g.ow; q += 12) convTileNarrow<12>(xr + q * px, px, xrow, panel, g.kh, span, b0, orow + q * os, os, relu, lanes);
-          for (; q + 4 <= g.ow; q += 4) convTileNarrow<4>(xr + q * px, px, xrow, panel, g.kh, span, b0, orow + q * os, os, relu, lanes);
-          for (; q < g.ow; q++) convTileNarrow<1>(xr + q * px, px, xrow, panel, g.kh, span, b0, orow + q * os, os, relu, lanes);
-        } else {
-          for (; q + 6 <= g.ow; q += 6) convTile<6>(xr + q * px, px, xrow, panel, g.kh, span, b0, b1, orow + q * os, os, relu, lanes);
-          for (; q + 2 <= g.ow; q += 2) convTile<2>(xr + q * px, px, xrow, panel, g.kh, span, b0, b1, orow + q * os, os, relu, lanes);
-          for (; q < g.ow; q++) convTile<1>(xr + q * px, px, xrow, panel, g.kh, span, b0, b1, orow + q * os, os, relu, lanes);
+    for (int c = 0; c < 16; c++) biasPadded[pi * 16 + c] = bias && c < lanes ? bias[c0 + c] : 0.f;
+  }
+  // Output positions flattened over [n, oh, ow], so that tiles run on across rows and images;
+  // blocks of 96 positions (16 tiles of 6, 8 of 12) go through every panel while their input
+  // rows are in L1/L2.
+  const int positions = g.n * g.oh * g.ow;
+  // The input pointer of each flattened position, walked without divisions.
+  struct Cursor {
+    const Geometry& g;
+    const float* x;
+    size_t xrow, px;
+    int b = 0, r = 0, q = 0;
+    const float* at() const {
+      return x + (static_cast<size_t>(b) * g.hp + static_cast<size_t>(r) * g.sh) * xrow + q * px;
+    }
+    void seek(int p) {
+      q = p % g.ow;
+      r = (p / g.ow) % g.oh;
+      b = p / (g.ow * g.oh);
+    }
+    const float* next() {
+      const float* here = at();
+      if (++q == g.ow) {
+        q = 0;
+        if (++r == g.oh) {
+          r = 0;
+          ++b;
+        }
+      }
+      return here;
+    }
+  };
+  Cursor cursor{g, x, xrow, px};
+  const float* xs[12];
+  constexpr int kBlock = 96;
+  for (int start = 0; start < positions; start += kBlock) {
+    const int end = start + kBlock < positions ? start + kBlock : positions;
+    for (int pi = 0; pi < panelCount; pi++) {
+      const float* panel = panelScratch.data() + static_cast<size_t>(pi) * depth * width;
+      const int c0 = pi * width;
+      const int lanes = g.co - c0 < width ? g.co - c0 : width;
+      const __m256 b0 = _mm256_loadu_ps(biasPadded + pi * 16);
+      const __m256 b1 = _mm256_loadu_ps(biasPadded + pi * 16 + 8);
+      float* const o0 = out + c0;
+      cursor.seek(start);
+      int p = start;
+      if (narrow) {
+        for (; p + 12 <= end; p += 12) {
+          for (int j = 0; j < 12; j++) xs[j] = cursor.next();
+          convTileNarrow<12>(xs, xrow, panel, g.kh, span, b0, o0 + p * os, os, relu, lanes);
+        }
+        for (; p + 4 <= end; p += 4) {
+          for (int j = 0; j < 4; j++) xs[j] = cursor.next();
+          convTileNarrow<4>(xs, xrow, panel, g.kh, span, b0, o0 + p * os, os, relu, lanes);
+        }
+        for (; p < end; p++) {
+          xs[0] = cursor.next();
+          convTileNarrow<1>(xs, xrow, panel, g.kh, span, b0, o0 + p * os, os, relu, lanes);
+        }
+      } else {
+        for (; p + 6 <= end; p += 6) {
+          for (int j = 0; j < 6; j++) xs[j] = cursor.next();
+          convTile<6>(xs, xrow, panel, g.kh, span, b0, b1, o0 + p * os, os, relu, lanes);
+        }
+        for (; p + 2 <= end; p += 2) {
+          for (int j = 0; j < 2; j++) xs[j] = cursor.next();
+          convTile<2>(xs, xrow, panel, g.kh, span, b0, b1, o0 + p * os, os, relu, lanes);
+        }
+        for (; p < end; p++) {
+          xs[0] = cursor.next();
+          convTile<1>(xs, xrow, panel, g.kh, span, b0, b1, o0 + p * os, os, relu, lanes);
         }
       }
     }
@@ -155,11 +319,13 @@ void conv2d(float* base, size_t xAt, size_t wAt, size_t biasAt, size_t outAt, co
 // ---- filter gradient -----------------------------------------------------------------------
 
 // dW rows t0 .. t0+R-1 of patch row ky (t within the span kw·ci) × channels c0 .. c0+15, summed
-// over one image's positions, added into dw.
-template <int R>
+// over one image's positions, added into dw. Full: all 16 channels exist (no masks in the loop,
+// which would keep GCC from holding the accumulators in registers).
+template <int R, bool Full>
 inline void gradTile(const float* xImage, const float* dyImage, float* dw, const Geometry& g, int ky, int t0,
                      int c0, int lanes) {
   __m256 a0[R], a1[R];
+#pragma GCC unroll 8
   for (int j = 0; j < R; j++) {
     a0[j] = _mm256_setzero_ps();
     a1[j] = _mm256_setzero_ps();
@@ -172,14 +338,9 @@ inline void gradTile(const float* xImage, const float* dyImage, float* dw, const
     const float* xq = xImage + (static_cast<size_t>(r) * g.sh + ky) * xrow + t0;
     const float* dq = dyImage + static_cast<size_t>(r) * g.ow * g.co + c0;
     for (int q = 0; q < g.ow; q++) {
-      __m256 d0, d1;
-      if (lanes >= 16) {
-        d0 = _mm256_loadu_ps(dq);
-        d1 = _mm256_loadu_ps(dq + 8);
-      } else {
-        d0 = _mm256_maskload_ps(dq, m0);
-        d1 = _mm256_maskload_ps(dq + 8, m1);
-      }
+      const __m256 d0 = Full ? _mm256_loadu_ps(dq) : _mm256_maskload_ps(dq, m0);
+      const __m256 d1 = Full ? _mm256_loadu_ps(dq + 8) : _mm256_maskload_ps(dq + 8, m1);
+#pragma GCC unroll 8
       for (int j = 0; j < R; j++) {
         const __m256 xv = _mm256_broadcast_ss(xq + j);
         a0[j] = _mm256_fmadd_ps(xv, d0, a0[j]);
@@ -190,15 +351,31 @@ inline void gradTile(const float* xImage, const float* dyImage, float* dw, const
     }
   }
   const size_t span = static_cast<size_t>(g.kw) * g.ci;
+#pragma GCC unroll 8
   for (int j = 0; j < R; j++) {
     float* o = dw + (static_cast<size_t>(ky) * span + t0 + j) * g.co + c0;
-    if (lanes >= 16) {
+    if (Full) {
       _mm256_storeu_ps(o, _mm256_add_ps(_mm256_loadu_ps(o), a0[j]));
       _mm256_storeu_ps(o + 8, _mm256_add_ps(_mm256_loadu_ps(o + 8), a1[j]));
     } else {
       _mm256_maskstore_ps(o, m0, _mm256_add_ps(_mm256_maskload_ps(o, m0), a0[j]));
       if (lanes > 8) _mm256_maskstore_ps(o + 8, m1, _mm256_add_ps(_mm256_maskload_ps(o + 8, m1), a1[j]));
     }
+  }
+}
+
+template <bool Full>
+void gradRow(const float* xb, const float* db, float* dw, const Geometry& g, int ky, int span, int c0, int lanes) {
+  int t = 0;
+  for (; t + 6 <= span; t += 6) gradTile<6, Full>(xb, db, dw, g, ky, t, c0, lanes);
+  // The last 1–5 rows in one tile of exactly that height.
+  switch (span - t) {
+    case 5: gradTile<5, Full>(xb, db, dw, g, ky, t, c0, lanes); break;
+    case 4: gradTile<4, Full>(xb, db, dw, g, ky, t, c0, lanes); break;
+    case 3: gradTile<3, Full>(xb, db, dw, g, ky, t, c0, lanes); break;
+    case 2: gradTile<2, Full>(xb, db, dw, g, ky, t, c0, lanes); break;
+    case 1: gradTile<1, Full>(xb, db, dw, g, ky, t, c0, lanes); break;
+    default: break;
   }
 }
 
@@ -216,10 +393,8 @@ void filterGrad(float* base, size_t xAt, size_t dyAt, size_t dwAt, const Geometr
     for (int c0 = 0; c0 < g.co; c0 += 16) {
       const int lanes = g.co - c0 < 16 ? g.co - c0 : 16;
       for (int ky = 0; ky < g.kh; ky++) {
-        int t = 0;
-        for (; t + 6 <= span; t += 6) gradTile<6>(xb, db, dw, g, ky, t, c0, lanes);
-        for (; t + 2 <= span; t += 2) gradTile<2>(xb, db, dw, g, ky, t, c0, lanes);
-        for (; t < span; t++) gradTile<1>(xb, db, dw, g, ky, t, c0, lanes);
+        if (lanes == 16) gradRow<true>(xb, db, dw, g, ky, span, c0, lanes);
+        else gradRow<false>(xb, db, dw, g, ky, span, c0, lanes);
       }
     }
   }

@@ -2,7 +2,8 @@
  * The native AVX2/FMA convolution kernels (native/) against the wasm SIMD kernels they stand in
  * for, on the same tensors in the wasm backend's memory: the forward convolution (with bias and
  * ReLU) and the filter gradient over geometries that reach every tile and tail of both (16- and
- * 8-wide channel panels, 6/2/1 and 12/4/1 positions per tile, strides, non-square filters).
+ * 8-wide channel panels, 6/2/1 and 12/4/1 positions per tile, one to four output channels as
+ * dot products, strides, non-square filters).
  * kernels.test.ts checks the whole path, native kernels included, against the pure-JS backend.
  */
 import { readFileSync } from 'node:fs';
@@ -82,6 +83,10 @@ const cases: Geometry[] = [
   { n: 1, h: 6, w: 7, ci: 16, co: 2, kh: 1, kw: 1, s: 1 }, // 1×1, two channels
   { n: 2, h: 11, w: 10, ci: 7, co: 8, kh: 3, kw: 3, s: 2 }, // exactly one narrow panel
   { n: 1, h: 5, w: 5, ci: 1, co: 40, kh: 3, kw: 3, s: 1 }, // one input channel, 40 outputs
+  { n: 2, h: 12, w: 11, ci: 7, co: 1, kh: 5, kw: 5, s: 1 }, // few channels: one, span 35
+  { n: 2, h: 9, w: 10, ci: 5, co: 3, kh: 3, kw: 3, s: 2 }, // few channels, scalar span tail
+  { n: 1, h: 7, w: 9, ci: 8, co: 4, kh: 3, kw: 3, s: 1 }, // four, bias and ReLU per lane
+  { n: 2, h: 6, w: 8, ci: 2, co: 4, kh: 3, kw: 3, s: 1 }, // span 6 < 8: the narrow path
 ];
 
 const outSize = (g: Geometry) => ({

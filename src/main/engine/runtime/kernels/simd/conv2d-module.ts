@@ -45,10 +45,7 @@ export interface Conv2dExports {
 
 const withNative = new WeakMap<Conv2dExports, Conv2dExports>();
 
-/**
- * The wasm module's kernels, with its dense convolution by the native kernel where that is
- * built (one output channel stays in wasm, whose dot-product path suits it better).
- */
+/** The wasm module's kernels, with its dense convolution by the native kernel where that is built. */
 export function conv2dKernel(backend: BackendWasm): Conv2dExports | undefined {
   const wasm = simdInstance<Conv2dExports>(backend, pickBuild(conv2dWasm, conv2dWasmRelaxed));
   const native = nativeKernels();
@@ -56,33 +53,10 @@ export function conv2dKernel(backend: BackendWasm): Conv2dExports | undefined {
   if (!wasm || !native || !memory) return wasm;
   let both = withNative.get(wasm);
   if (!both) {
+    // The panel scratch (last argument) is the wasm kernel's; the native one keeps its own.
     both = {
       ...wasm,
-      conv2d: (x, w, bias, out, n, hp, wp, ci, oh, ow, co, kh, kw, sh, sw, relu, panels) => {
-        if (co === 1) {
-          wasm.conv2d(x, w, bias, out, n, hp, wp, ci, oh, ow, co, kh, kw, sh, sw, relu, panels);
-        } else {
-          native.conv2d(
-            memory.buffer,
-            x,
-            w,
-            bias,
-            out,
-            n,
-            hp,
-            wp,
-            ci,
-            oh,
-            ow,
-            co,
-            kh,
-            kw,
-            sh,
-            sw,
-            relu,
-          );
-        }
-      },
+      conv2d: (...args) => native.conv2d(memory.buffer, ...args.slice(0, 16)),
     };
     withNative.set(wasm, both);
   }
