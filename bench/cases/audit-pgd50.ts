@@ -72,10 +72,10 @@ function auditCase(threads: number): BenchCase {
           if (!torch) return `${own}; PyTorch not found at /usr/bin/python3 (with onnx)`;
           const parts = Object.entries(torch.variants).map(
             ([n, v]) =>
-              `${n} ${v.imagesPerSecond!.toFixed(1)} img/s (clean ${pct(v.cleanAccuracy!)}, PGD-50 ${pct(v.robustAccuracy!)})`,
+              `${n} ${v.imagesPerSecond!.toFixed(1)} img/s (clean ${pct(v.cleanAccuracy!)}, PGD-50 ${pct(v.robustAccuracy!)}, peak RSS ${(torch.peakRssByVariant?.[n] ?? torch.peakRssMb).toFixed(0)} MB)`,
           );
           const best = fastest(torch, 'imagesPerSecond');
-          return `${own}; PyTorch ${torch.torch} CPU, ${threads} thread(s), same weights and images: ${parts.join(', ')}, peak RSS ${torch.peakRssMb.toFixed(0)} MB; engine time ÷ PyTorch (${best.name}) = ${(best.value / e.imagesPerSecond).toFixed(2)}×`;
+          return `${own}; PyTorch ${torch.torch} CPU, ${threads} thread(s), same weights and images: ${parts.join(', ')}; engine time ÷ PyTorch (${best.name}) = ${(best.value / e.imagesPerSecond).toFixed(2)}×`;
         },
         dispose: () => rmSync(dir, { recursive: true, force: true }),
       };

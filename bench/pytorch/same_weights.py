@@ -2,9 +2,15 @@
 ONNX export, read by onnx_torch.py), with the given thread count, in PyTorch's two usual CPU
 set-ups (see onnx_torch.py): the benchmark compares the engine against the faster.
 
-    /usr/bin/python3 bench/pytorch/same_weights.py pgd-step   MODEL.onnx THREADS BATCH WARMUP REPEATS
-    /usr/bin/python3 bench/pytorch/same_weights.py train-step MODEL.onnx THREADS BATCH WARMUP REPEATS
-    /usr/bin/python3 bench/pytorch/same_weights.py pgd50 MODEL.onnx THREADS DATA.json
+    /usr/bin/python3 bench/pytorch/same_weights.py pgd-step   MODEL.onnx THREADS BATCH WARMUP REPEATS [VARIANT]
+    /usr/bin/python3 bench/pytorch/same_weights.py train-step MODEL.onnx THREADS BATCH WARMUP REPEATS [VARIANT]
+    /usr/bin/python3 bench/pytorch/same_weights.py pgd50 MODEL.onnx THREADS DATA.json [VARIANT]
+
+VARIANT ("as written" or "tuned") runs one set-up only; the benchmark runs "tuned" with glibc's
+malloc kept from returning memory to the system (MALLOC_MMAP_THRESHOLD_ and friends), as a tuned
+CPU deployment does (or uses jemalloc/tcmalloc): PyTorch's caching-free CPU allocator otherwise
+maps and unmaps its large buffers on every step, and the page faults make a step take 1-4x as
+long from one step to the next.
 
 - pgd-step: one PGD L-infinity step in eval mode (input gradient of the cross-entropy, a signed
   step, the projection onto the eps-ball and [0, 1]), eps 4/255, step 1/255, parameters frozen;
@@ -72,13 +78,13 @@ def timed(run, warmup, repeats):
     return {"msPerStep": statistics.median(runs), "runsMs": runs}
 
 
-def step_case(mode, path, batch, warmup, repeats):
+def step_case(mode, path, batch, warmup, repeats, only):
     torch.manual_seed(0)
     shape = input_shape(path)
     x = torch.rand(batch, *shape)
     y = torch.randint(0, 10, (batch,))
     out = {}
-    for variant in VARIANTS:
+    for variant in only:
         if mode == "pgd-step":
             model, layout = model_for(path, variant, train=False)
             state = {"delta": torch.zeros_like(x)}
@@ -100,13 +106,13 @@ def step_case(mode, path, batch, warmup, repeats):
     return out
 
 
-def pgd50_case(path, spec):
+def pgd50_case(path, spec, only):
     n, shape = spec["n"], spec["shape"]
     x_all = torch.from_numpy(np.fromfile(spec["images"], dtype=np.float32).reshape(n, *shape)).permute(0, 3, 1, 2).contiguous()
     y_all = torch.from_numpy(np.fromfile(spec["labels"], dtype=np.int32).astype(np.int64))
     eps, step, steps, batch = spec["eps"], spec["stepSize"], spec["steps"], spec["batch"]
     out = {}
-    for variant in VARIANTS:
+    for variant in only:
         model, layout = model_for(path, variant, train=False)
         gen = torch.Generator().manual_seed(0)
         clean = robust = 0
@@ -130,10 +136,12 @@ def main():
     mode, path, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
     torch.set_num_threads(threads)
     if mode in ("pgd-step", "train-step"):
-        variants = step_case(mode, path, int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))
+        only = sys.argv[7:8] or list(VARIANTS)
+        variants = step_case(mode, path, int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), only)
     elif mode == "pgd50":
+        only = sys.argv[5:6] or list(VARIANTS)
         with open(sys.argv[4]) as f:
-            variants = pgd50_case(path, json.load(f))
+            variants = pgd50_case(path, json.load(f), only)
     else:
         raise SystemExit(f"unknown mode {mode}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
