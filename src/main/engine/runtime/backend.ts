@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { registerCpuKernelFixes, registerWasmKernels } from './kernels/index';
 import { relaxedSimd } from './kernels/simd/instances';
+import { nativeKernels } from './kernels/native/native-kernels';
 import { installBatchMoments } from './batch-moments';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -140,6 +141,11 @@ function runtimeDetails(backend: BackendName): BackendReport['details'] {
     d['engine kernels'] = relaxedSimd()
       ? 'wasm SIMD, relaxed (fused multiply-add)'
       : 'wasm SIMD (no relaxed SIMD here)';
+    d.convolutions = nativeKernels()
+      ? 'native AVX2/FMA (native/)'
+      : process.env.DMAT_NATIVE_KERNELS === '0'
+        ? 'wasm SIMD (DMAT_NATIVE_KERNELS=0)'
+        : 'wasm SIMD (native kernels not built or no AVX2 here)';
   }
   return d;
 }

@@ -37,8 +37,3 @@ export function memoryOf(backend: BackendWasm): WebAssembly.Memory | undefined {
   const memory = emscriptenModule(backend).asm?.memory;
   return memory instanceof WebAssembly.Memory ? memory : undefined;
 }
-
-/** What `dmat backend` and the bench print: which convolution kernels run. */
-export function convolutionKernels(): string {
-  return nativeKernels() ? 'native AVX2/FMA' : 'wasm SIMD';
-}
