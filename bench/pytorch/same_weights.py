@@ -5,6 +5,10 @@ set-ups (see onnx_torch.py): the benchmark compares the engine against the faste
     /usr/bin/python3 bench/pytorch/same_weights.py pgd-step   MODEL.onnx THREADS BATCH WARMUP REPEATS [VARIANT]
     /usr/bin/python3 bench/pytorch/same_weights.py train-step MODEL.onnx THREADS BATCH WARMUP REPEATS [VARIANT]
     /usr/bin/python3 bench/pytorch/same_weights.py pgd50 MODEL.onnx THREADS DATA.json [VARIANT]
+    /usr/bin/python3 bench/pytorch/same_weights.py logits MODEL.onnx 1 IMAGES.f32 N
+
+(logits: both set-ups' eval-mode logits for N NHWC images, the check that PyTorch runs the
+engine's network: tests/unit/bench-torch-reference.test.ts.)
 
 VARIANT ("as written" or "tuned") runs one set-up only; the benchmark runs "tuned" with glibc's
 malloc kept from returning memory to the system (MALLOC_MMAP_THRESHOLD_ and friends), as a tuned
@@ -142,6 +146,16 @@ def main():
         only = sys.argv[5:6] or list(VARIANTS)
         with open(sys.argv[4]) as f:
             variants = pgd50_case(path, json.load(f), only)
+    elif mode == "logits":
+        n = int(sys.argv[5])
+        shape = input_shape(path)
+        x = torch.from_numpy(np.fromfile(sys.argv[4], dtype=np.float32).reshape(n, shape[1], shape[2], shape[0]))
+        x = x.permute(0, 3, 1, 2).contiguous()
+        variants = {}
+        for variant in VARIANTS:
+            model, layout = model_for(path, variant, train=False)
+            with torch.no_grad():
+                variants[variant] = {"logits": model(layout(x)).flatten().tolist()}
     else:
         raise SystemExit(f"unknown mode {mode}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
