@@ -69,7 +69,8 @@ describe('resources/om-fashion-mnist', () => {
     );
     const n = 50;
     const recomputed = tf.tidy(() => {
-      const ws = tf.tensor(w.data.subarray(0, n * 64), [n, ...m.latentShape!]);
+      const latentSize = m.latentShape!.reduce((a, b) => a * b, 1);
+      const ws = tf.tensor(w.data.subarray(0, n * latentSize), [n, ...m.latentShape!]);
       const xs = tf.tensor(
         Float32Array.from(x.data.subarray(0, n * 784), (v) => v / 255),
         [n, 28, 28, 1],
