@@ -426,7 +426,8 @@ bool readArgs(napi_env env, napi_callback_info info, size_t expected, napi_value
 
 bool readInts(napi_env env, const napi_value* argv, size_t from, size_t count, int64_t* out) {
   for (size_t i = 0; i < count; i++) {
-    if (napi_get_value_int64(env, argv[from + i], &out[i]) != napi_ok || out[i] < 0) {
+    if (napi_get_value_int64(env, argv[from + i], &out[i]) != napi_ok || out[i] < 0 ||
+        out[i] > 0xFFFFFFFFLL) {
       napi_throw_type_error(env, nullptr, "dmat native kernels: arguments must be non-negative integers");
       return false;
     }
@@ -438,6 +439,16 @@ Geometry geometryOf(const int64_t* v) {
   return Geometry{static_cast<int>(v[0]), static_cast<int>(v[1]), static_cast<int>(v[2]), static_cast<int>(v[3]),
                   static_cast<int>(v[4]), static_cast<int>(v[5]), static_cast<int>(v[6]), static_cast<int>(v[7]),
                   static_cast<int>(v[8]), static_cast<int>(v[9]), static_cast<int>(v[10])};
+}
+
+// The geometry must be one a convolution can have: the kernel reads rows and columns up to
+// (oh - 1)·sh + kh and (ow - 1)·sw + kw of the padded input, never past it.
+bool consistent(napi_env env, const Geometry& g) {
+  const bool ok = g.kh >= 1 && g.kw >= 1 && g.ci >= 1 && g.co >= 1 && g.sh >= 1 && g.sw >= 1 &&
+                  g.oh >= 1 && g.ow >= 1 && static_cast<int64_t>(g.oh - 1) * g.sh + g.kh <= g.hp &&
+                  static_cast<int64_t>(g.ow - 1) * g.sw + g.kw <= g.wp;
+  if (!ok) napi_throw_range_error(env, nullptr, "dmat native kernels: inconsistent convolution geometry");
+  return ok;
 }
 
 bool inside(napi_env env, size_t bytes, size_t at, size_t count) {
@@ -457,6 +468,7 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
   int64_t v[16];
   if (!readInts(env, argv, 1, 16, v)) return nullptr;
   const Geometry g = geometryOf(v + 4);
+  if (!consistent(env, g)) return nullptr;
   const size_t depth = static_cast<size_t>(g.kh) * g.kw * g.ci;
   if (!inside(env, bytes, v[0], static_cast<size_t>(g.n) * g.hp * g.wp * g.ci) ||
       !inside(env, bytes, v[1], depth * g.co) || (v[2] && !inside(env, bytes, v[2], g.co)) ||
@@ -475,6 +487,7 @@ napi_value FilterGrad(napi_env env, napi_callback_info info) {
   int64_t v[14];
   if (!readInts(env, argv, 1, 14, v)) return nullptr;
   const Geometry g = geometryOf(v + 3);
+  if (!consistent(env, g)) return nullptr;
   if (!inside(env, bytes, v[0], static_cast<size_t>(g.n) * g.hp * g.wp * g.ci) ||
       !inside(env, bytes, v[1], static_cast<size_t>(g.n) * g.oh * g.ow * g.co) ||
       !inside(env, bytes, v[2], static_cast<size_t>(g.kh) * g.kw * g.ci * g.co))

@@ -182,4 +182,15 @@ describe('native convolution kernels', () => {
       native.conv2d(memory().buffer, bytes - 4, 0, 0, 0, 1, 3, 3, 1, 1, 1, 1, 3, 3, 1, 1, 0),
     ).toThrow(/outside the memory/);
   });
+
+  it('refuse a geometry that would read past the padded input', () => {
+    if (!native) return expect(cpuCanRunNative()).toBe(false);
+    // A 3×3 input cannot give a 2×2 output of a 3×3 filter at stride 1.
+    expect(() =>
+      native.conv2d(memory().buffer, 0, 64, 0, 128, 1, 3, 3, 1, 2, 2, 1, 3, 3, 1, 1, 0),
+    ).toThrow(/inconsistent convolution geometry/);
+    expect(() =>
+      native.filterGrad(memory().buffer, 0, 64, 128, 1, 3, 3, 1, 2, 2, 1, 3, 3, 1, 1),
+    ).toThrow(/inconsistent convolution geometry/);
+  });
 });

@@ -32,8 +32,13 @@ export function nativeKernels(): NativeKernels | undefined {
   return loaded ?? undefined;
 }
 
-/** The wasm backend's memory, read at each call: it is replaced when the heap grows. */
+/**
+ * The wasm backend's memory (its buffer is read at each call: it is replaced when the heap
+ * grows), or undefined where the native kernels cannot use it: a threaded build's shared
+ * memory is not an ArrayBuffer.
+ */
 export function memoryOf(backend: BackendWasm): WebAssembly.Memory | undefined {
   const memory = emscriptenModule(backend).asm?.memory;
-  return memory instanceof WebAssembly.Memory ? memory : undefined;
+  if (!(memory instanceof WebAssembly.Memory)) return undefined;
+  return memory.buffer instanceof ArrayBuffer ? memory : undefined;
 }
