@@ -3,6 +3,8 @@
 'use strict';
 let kernels;
 try {
+  // A compiled addon is loaded with require in CommonJS; there is no import form for it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const addon = require('./build/Release/dmat_kernels.node');
   if (addon.supported()) kernels = addon;
 } catch {
